@@ -1,0 +1,67 @@
+// Package app is the system `krag serve` runs: Krag configured as the seed's design
+// (shared/seed/better-auth-implementation-guide.md) — the seed's user fields, sessions with a
+// 5-minute cookie cache, account deletion and email change on, UUID ids — plus every plugin
+// Krag ships as they land.
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/kragauth/krag"
+	"github.com/kragauth/krag/plugin/active"
+	"github.com/kragauth/krag/store"
+)
+
+// The seed's additional user fields. isActive comes with plugin/active.
+var (
+	// RoleID refers to the user's role; clients cannot set it.
+	RoleID = krag.IntField("roleId").ReadOnly()
+	// PhoneNumber, FirstName and LastName are free text the user sets.
+	PhoneNumber = krag.StringField("phoneNumber")
+	FirstName   = krag.StringField("firstName")
+	LastName    = krag.StringField("lastName")
+)
+
+// Config is what the seed's system needs from the environment.
+type Config struct {
+	Secret         string
+	BaseURL        string
+	Development    bool
+	TrustedOrigins []string
+	// CookieCache is the session cookie cache's lifetime; 0 turns it off.
+	CookieCache time.Duration
+	// RawTokens stores session tokens raw, for sharing a database with Better Auth.
+	RawTokens bool
+	// DisableRateLimit turns the limiter off (it is on in production); EnableRateLimit turns
+	// it on in development.
+	DisableRateLimit bool
+	EnableRateLimit  bool
+	Database         store.Database
+	Logger           *slog.Logger
+}
+
+// Options returns the krag.Options of the seed's system.
+func Options(c Config) krag.Options {
+	o := krag.Options{
+		AppName:        "Krag",
+		BaseURL:        c.BaseURL,
+		Secret:         c.Secret,
+		Development:    c.Development,
+		Database:       c.Database,
+		TrustedOrigins: c.TrustedOrigins,
+		Logger:         c.Logger,
+		Plugins:        []krag.Plugin{active.New()},
+	}
+	o.EmailAndPassword.MinPasswordLength = 8
+	o.Session.CookieCache.Enabled = c.CookieCache > 0
+	o.Session.CookieCache.MaxAge = c.CookieCache
+	o.Session.StoreRawTokens = c.RawTokens
+	o.User.AdditionalFields = []krag.AdditionalField{RoleID, PhoneNumber, FirstName, LastName}
+	o.User.ChangeEmail.Enabled = true
+	o.User.DeleteUser.Enabled = true
+	o.Advanced.Database.GenerateID = "uuid"
+	o.RateLimit.Disabled = c.DisableRateLimit
+	o.RateLimit.Enabled = c.EnableRateLimit
+	return o
+}

@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kragauth/krag"
+	"github.com/kragauth/krag/internal/app"
+	"github.com/kragauth/krag/store/sqlstore"
+)
+
+const serveSynopsis = `Run the auth server (Better Auth's API at /api/auth) on embedded SQLite or the database
+of DATABASE_URL. On an empty database the schema is created; on an existing one that lacks
+columns, serve stops and asks for 'krag migrate'.
+
+Environment: BETTER_AUTH_SECRET (required in production; generated once and kept beside the
+database in development), BETTER_AUTH_URL (the public URL, required in production),
+BETTER_AUTH_TRUSTED_ORIGINS (comma-separated), DATABASE_URL, KRAG_ENV=production,
+KRAG_COOKIE_CACHE (0 turns the 5-minute session cookie cache off, or a duration such as 1m),
+KRAG_RATE_LIMIT (on or off; default on in production, off in development),
+KRAG_RAW_SESSION_TOKENS=1 (store session tokens raw, to share a database with Better Auth).`
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "serve", serveSynopsis)
+	addr := fs.String("addr", ":4321", "address to listen on")
+	database := fs.String("database", "", "database URL (default $DATABASE_URL, else "+defaultDatabase+")")
+	baseURL := fs.String("base-url", "", "public URL of the server (default $BETTER_AUTH_URL)")
+	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	start := time.Now()
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("%w: --log-level %q: want debug, info, warn or error", errUsage, *logLevel)
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg, dsn, err := serveConfig(env, *database, *baseURL, log)
+	if err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cfg.Database = db
+	opts := app.Options(cfg)
+	if err := prepareSchema(ctx, db, opts, dsn, log); err != nil {
+		return err
+	}
+	auth, err := krag.New(opts)
+	if err != nil {
+		return err
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle(auth.BasePath()+"/", auth)
+	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Krag is running. The auth API is at %s/ok.\n", auth.BasePath())
+	})
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
+	}
+	go cleanupLoop(ctx, auth, log)
+	log.Info("krag: serving", "addr", ln.Addr().String(), "api", auth.BasePath(), "database", redact(dsn),
+		"development", cfg.Development, "cookie_cache", cfg.CookieCache.String(), "startup", time.Since(start).Round(time.Millisecond).String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("krag: shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// serveConfig reads the environment into the seed system's configuration.
+func serveConfig(env *Env, dbFlag, baseFlag string, log *slog.Logger) (app.Config, string, error) {
+	cfg := app.Config{Logger: log, Development: !production(env)}
+	dsn := databaseURL(env, dbFlag)
+	cfg.BaseURL = baseFlag
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = env.Getenv("BETTER_AUTH_URL")
+	}
+	cfg.TrustedOrigins = splitList(env.Getenv("BETTER_AUTH_TRUSTED_ORIGINS"))
+	cc, err := parseCookieCache(env.Getenv("KRAG_COOKIE_CACHE"))
+	if err != nil {
+		return cfg, "", err
+	}
+	cfg.CookieCache = cc
+	switch v := strings.ToLower(env.Getenv("KRAG_RATE_LIMIT")); v {
+	case "":
+	case "on", "1", "true":
+		cfg.EnableRateLimit = true
+	case "off", "0", "false":
+		cfg.DisableRateLimit = true
+	default:
+		return cfg, "", fmt.Errorf("KRAG_RATE_LIMIT=%q: want on or off", v)
+	}
+	cfg.RawTokens = env.Getenv("KRAG_RAW_SESSION_TOKENS") == "1"
+	cfg.Secret = env.Getenv("BETTER_AUTH_SECRET")
+	if cfg.Secret == "" {
+		cfg.Secret = env.Getenv("AUTH_SECRET")
+	}
+	switch {
+	case cfg.Secret == "" && cfg.Development:
+		s, path, created, err := devSecret(dsn)
+		if err != nil {
+			return cfg, "", err
+		}
+		cfg.Secret = s
+		if created {
+			log.Warn("krag: no BETTER_AUTH_SECRET set; generated a development secret", "file", path)
+		} else {
+			log.Warn("krag: no BETTER_AUTH_SECRET set; using the development secret", "file", path)
+		}
+	case cfg.Secret == "":
+		return cfg, "", errors.New("BETTER_AUTH_SECRET is not set: in production set it to a random string of at least 32 characters (openssl rand -base64 32)")
+	case len(cfg.Secret) < 32 && !cfg.Development:
+		return cfg, "", errors.New("BETTER_AUTH_SECRET must be at least 32 characters in production")
+	}
+	if !cfg.Development && cfg.BaseURL == "" {
+		return cfg, "", errors.New("BETTER_AUTH_URL is not set: in production set it to the public URL, e.g. https://app.example.com")
+	}
+	if !cfg.Development && strings.HasPrefix(cfg.BaseURL, "http://") {
+		log.Warn("krag: BETTER_AUTH_URL is http in production: cookies are not marked Secure")
+	}
+	return cfg, dsn, nil
+}
+
+// prepareSchema creates the schema on an empty database and refuses to run on one that lacks
+// tables or columns Krag needs.
+func prepareSchema(ctx context.Context, db *sqlstore.DB, opts krag.Options, dsn string, log *slog.Logger) error {
+	sch, err := krag.Schema(opts)
+	if err != nil {
+		return err
+	}
+	existing, err := db.Inspect(ctx, sch)
+	if err != nil {
+		return err
+	}
+	if len(existing) == 0 {
+		steps, err := db.Migrate(ctx, sch)
+		if err != nil {
+			return err
+		}
+		log.Info("krag: created the database schema", "statements", len(steps))
+		return nil
+	}
+	steps, err := db.Plan(ctx, sch)
+	if err != nil {
+		return err
+	}
+	if len(steps) > 0 {
+		var what []string
+		for _, s := range steps {
+			what = append(what, s.Reason)
+		}
+		return fmt.Errorf("the database schema is behind (%s); run: krag migrate --database %s", strings.Join(what, "; "), redact(dsn))
+	}
+	return nil
+}
+
+// cleanupLoop deletes expired sessions and verification values every hour.
+func cleanupLoop(ctx context.Context, auth *krag.Auth, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := auth.Cleanup(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("krag: cleanup", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

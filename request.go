@@ -1,0 +1,391 @@
+package krag
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf16"
+)
+
+// SessionRequirement says what session a route needs before its handler runs
+// (shared/spec/better-auth-core.md §4.6).
+type SessionRequirement uint8
+
+// Session requirements.
+const (
+	// SessionNone loads no session.
+	SessionNone SessionRequirement = iota
+	// SessionOptional loads the session if there is one.
+	SessionOptional
+	// SessionRequired needs a valid session (the cookie cache may answer): 401 otherwise.
+	SessionRequired
+	// SessionSensitive needs a valid session read from the database.
+	SessionSensitive
+	// SessionFresh needs a database session created less than Session.FreshAge ago:
+	// 403 SESSION_NOT_FRESH otherwise.
+	SessionFresh
+)
+
+// Route describes an endpoint for Setup.Handle.
+type Route struct {
+	// Method is GET or POST (one method per Route).
+	Method string
+	// Path is relative to BasePath and starts with "/". A segment ":name" matches any single
+	// segment, read with Request.Param.
+	Path string
+	// Session is what the route needs.
+	Session SessionRequirement
+	// Form accepts application/x-www-form-urlencoded bodies besides JSON.
+	Form bool
+	// Handler answers the request.
+	Handler func(r *Request) error
+}
+
+// Request is one request to a Krag route: the HTTP request, its parsed body, the session the
+// route asked for, and the response being built. Handlers answer through JSON, Redirect and
+// SetCookie; Krag writes the response after the after-hooks have run.
+type Request struct {
+	// HTTP is the underlying request. Its body has already been read.
+	HTTP *http.Request
+
+	auth   *Auth
+	route  *route
+	params []string
+	body   map[string]json.RawMessage // nil when no body
+	isBody bool                       // a body was sent (possibly empty object)
+	query  url.Values
+
+	// Session is the caller's session when the route asked for one (or a before hook loaded
+	// it); nil otherwise.
+	Session *SessionData
+	// NewSession is the session the handler created (sign-in, sign-up), for after hooks.
+	NewSession *SessionData
+
+	status   int
+	result   []byte
+	html     bool // result is an HTML page, not JSON
+	header   http.Header
+	cookies  []string
+	location string
+}
+
+// Context returns the request's context.
+func (r *Request) Context() context.Context { return r.HTTP.Context() }
+
+// Auth returns the Auth serving the request.
+func (r *Request) Auth() *Auth { return r.auth }
+
+// Param returns the value of a ":name" path segment.
+func (r *Request) Param(name string) string {
+	for i, n := range r.route.params {
+		if n == name && i < len(r.params) {
+			return r.params[i]
+		}
+	}
+	return ""
+}
+
+// Query returns the URL query.
+func (r *Request) Query() url.Values {
+	if r.query == nil {
+		r.query = r.HTTP.URL.Query()
+	}
+	return r.query
+}
+
+// RawBody returns a top-level field of the JSON or form body, or nil.
+func (r *Request) RawBody(key string) json.RawMessage { return r.body[key] }
+
+// HasBody reports whether the request carried a body.
+func (r *Request) HasBody() bool { return r.isBody }
+
+// Header returns the response headers being built.
+func (r *Request) Header() http.Header {
+	if r.header == nil {
+		r.header = http.Header{}
+	}
+	return r.header
+}
+
+// JSON sets the response: status 200 and v encoded as JSON.
+func (r *Request) JSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	r.status, r.result = http.StatusOK, b
+	return nil
+}
+
+// RawJSON sets the response to pre-encoded JSON with status 200.
+func (r *Request) RawJSON(b []byte) {
+	r.status, r.result = http.StatusOK, b
+}
+
+// Result returns the response body set so far.
+func (r *Request) Result() []byte { return r.result }
+
+// Redirect answers 302 to location (Better Auth sends an empty JSON-typed body).
+func (r *Request) Redirect(location string) {
+	r.status, r.result, r.location = http.StatusFound, nil, location
+}
+
+// SetCookie adds a Set-Cookie header line.
+func (r *Request) SetCookie(line string) { r.cookies = append(r.cookies, line) }
+
+// --- body parsing (shared/spec/better-auth-core.md §1.3) ---
+
+func (a *Auth) parseBody(r *Request) error {
+	hr := r.HTTP
+	if hr.Body == nil || hr.Body == http.NoBody {
+		return nil
+	}
+	limit := a.opts.Advanced.MaxBodyBytes
+	data, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return ErrBodyTooLarge
+		}
+		return ErrBadRequestJSON.Wrap(err)
+	}
+	if int64(len(data)) > limit {
+		return ErrBodyTooLarge
+	}
+	if len(data) == 0 {
+		return nil
+	}
+	allowed := "application/json"
+	if r.route.form {
+		allowed = "application/json, application/x-www-form-urlencoded"
+	}
+	ct := hr.Header.Get("Content-Type")
+	if ct == "" {
+		return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
+			Message: "Content-Type is required. Allowed types: " + allowed}
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.SplitN(ct, ";", 2)[0]))
+	}
+	r.isBody = true
+	switch {
+	case mt == "application/json":
+		data = bytes.TrimSpace(data)
+		if !json.Valid(data) {
+			return ErrBadRequestJSON
+		}
+		if data[0] != '{' {
+			// Arrays, strings and numbers parse but are not objects: the endpoint's schema
+			// rejects them.
+			r.body = nil
+			return nil
+		}
+		if err := json.Unmarshal(data, &r.body); err != nil {
+			return ErrBadRequestJSON.Wrap(err)
+		}
+		if r.body == nil {
+			r.body = map[string]json.RawMessage{}
+		}
+		return nil
+	case mt == "application/x-www-form-urlencoded" && r.route.form:
+		vals, err := url.ParseQuery(string(data))
+		if err != nil {
+			return ErrBadRequestJSON.WithMessage("Invalid form body").Wrap(err)
+		}
+		r.body = make(map[string]json.RawMessage, len(vals))
+		for k, v := range vals {
+			b, _ := json.Marshal(v[0])
+			r.body[k] = b
+		}
+		return nil
+	}
+	return &Error{Status: http.StatusUnsupportedMediaType, Code: CodeUnsupportedMediaType,
+		Message: `Content-Type "` + ct + `" is not allowed. Allowed types: ` + allowed}
+}
+
+// --- validation with Better Auth's (Zod's) messages (§1.4) ---
+
+// Validator reads fields of the body and collects problems as Better Auth words them:
+// "[body.email] Invalid input: expected string, received undefined".
+type Validator struct {
+	r      *Request
+	issues []string
+}
+
+// Validate returns a Validator for the request's body.
+func (r *Request) Validate() *Validator { return &Validator{r: r} }
+
+func (v *Validator) add(path, msg string) {
+	v.issues = append(v.issues, "[body."+path+"] "+msg)
+}
+
+// Object checks that the body is a JSON object (or absent, when optional).
+func (v *Validator) Object(optional bool) {
+	if v.r.body == nil && (v.r.isBody || !optional) {
+		got := "undefined"
+		if v.r.isBody {
+			got = "non-object"
+		}
+		v.issues = append(v.issues, "[body] Invalid input: expected object, received "+got)
+	}
+}
+
+// String reads a required string.
+func (v *Validator) String(key string) string {
+	s, ok := v.optString(key)
+	if !ok {
+		if _, present := v.r.body[key]; !present {
+			v.add(key, "Invalid input: expected string, received undefined")
+		}
+	}
+	return s
+}
+
+// OptString reads an optional string ("" when absent or null).
+func (v *Validator) OptString(key string) string {
+	s, _ := v.optString(key)
+	return s
+}
+
+func (v *Validator) optString(key string) (string, bool) {
+	raw, ok := v.r.body[key]
+	if !ok {
+		return "", false
+	}
+	var s string
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s, true
+	}
+	if string(raw) == "null" {
+		v.add(key, "Invalid input: expected string, received null")
+		return "", false
+	}
+	v.add(key, "Invalid input: expected string, received "+jsonKind(raw))
+	return "", false
+}
+
+// NullableString reads an optional string that may be null: set reports presence.
+func (v *Validator) NullableString(key string) (s string, set bool) {
+	raw, ok := v.r.body[key]
+	if !ok {
+		return "", false
+	}
+	if string(raw) == "null" {
+		return "", true
+	}
+	s, ok = v.optString(key)
+	return s, ok
+}
+
+// OptBool reads an optional boolean; present reports whether it was sent.
+func (v *Validator) OptBool(key string) (val, present bool) {
+	raw, ok := v.r.body[key]
+	if !ok {
+		return false, false
+	}
+	switch string(raw) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	v.add(key, "Invalid input: expected boolean, received "+jsonKind(raw))
+	return false, false
+}
+
+// Email reads a required email address and checks its form.
+func (v *Validator) Email(key string) string {
+	s, ok := v.optString(key)
+	if !ok {
+		if _, present := v.r.body[key]; !present {
+			v.add(key, "Invalid input: expected string, received undefined")
+		}
+		return ""
+	}
+	if !ValidEmail(s) {
+		v.add(key, "Invalid email address")
+	}
+	return s
+}
+
+// Err returns the collected problems as a 400 VALIDATION_ERROR, or nil.
+func (v *Validator) Err() error {
+	if len(v.issues) == 0 {
+		return nil
+	}
+	return ErrValidation.WithMessage(strings.Join(v.issues, "; "))
+}
+
+// ValidEmail reports whether s is an email address as Zod's email check accepts it:
+// a local part of [A-Za-z0-9_'+\-.] that neither starts with a dot nor holds "..", ending in a
+// character other than a dot or an apostrophe, "@", then dot-separated labels of [A-Za-z0-9-] that do not start
+// with "-", ending in a top-level label of at least two letters.
+func ValidEmail(s string) bool {
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || len(s) > 320 {
+		return false
+	}
+	local, domain := s[:at], s[at+1:]
+	if last := local[len(local)-1]; local[0] == '.' || strings.Contains(local, "..") || last == '.' || last == '\'' {
+		return false
+	}
+	for i := 0; i < len(local); i++ {
+		c := local[i]
+		if !(isAlnum(c) || strings.IndexByte("_'+-.", c) >= 0) {
+			return false
+		}
+	}
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for i, l := range labels {
+		if l == "" {
+			return false
+		}
+		if i == len(labels)-1 {
+			if len(l) < 2 {
+				return false
+			}
+			for j := 0; j < len(l); j++ {
+				if !('a' <= l[j] && l[j] <= 'z' || 'A' <= l[j] && l[j] <= 'Z') {
+					return false
+				}
+			}
+			continue
+		}
+		if !isAlnum(l[0]) {
+			return false
+		}
+		for j := 0; j < len(l); j++ {
+			if !(isAlnum(l[j]) || l[j] == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// jsLen returns the length of s in UTF-16 code units, as JavaScript's String.length counts.
+func jsLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if utf16.RuneLen(r) == 2 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
