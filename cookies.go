@@ -129,6 +129,7 @@ func (a *Auth) setCacheCookie(r *Request, sd *SessionData, dontRemember bool) {
 	}
 	v := a.encodeCache(sd, dontRemember)
 	if len(v) > maxCacheCookie {
+		r.SetCookie(a.cookies.expire(a.cookies.sessionData))
 		return
 	}
 	maxAge := int(a.opts.Session.CookieCache.MaxAge / time.Second)
@@ -257,3 +258,7 @@ func (a *Auth) decodeSessionData(sessionJSON, userJSON []byte) (*SessionData, er
 			Image: deref(wu.Image), CreatedAt: wu.CreatedAt, UpdatedAt: wu.UpdatedAt, extra: ux},
 	}, nil
 }
+
+// SignedCookieValue returns the session_token cookie value for a raw session token, as a
+// browser holds it: for clients that set cookies themselves and for tests.
+func (a *Auth) SignedCookieValue(token string) string { return a.signer.CookieValue(token) }

@@ -43,7 +43,8 @@ func (a *Auth) loadSession(ctx context.Context, r *Request, hr *http.Request, o 
 			}
 			return c.data, nil
 		}
-		setCookie(a.cookies.expire(a.cookies.sessionData))
+		// An invalid cache cookie is replaced below: by a fresh one, or expired with the
+		// session cookies.
 	}
 	sd, err := a.findSession(ctx, tok)
 	if err != nil {

@@ -49,6 +49,7 @@ const (
 // the rest (waiting callers give up when their ctx ends). Build it with NewScrypt.
 type Scrypt struct {
 	sem chan struct{}
+	n   int
 }
 
 // NewScrypt returns a Scrypt that runs at most concurrency hashes at once; 0 means GOMAXPROCS.
@@ -57,7 +58,16 @@ func NewScrypt(concurrency int) *Scrypt {
 	if concurrency <= 0 {
 		concurrency = runtime.GOMAXPROCS(0)
 	}
-	return &Scrypt{sem: make(chan struct{}, concurrency)}
+	return &Scrypt{sem: make(chan struct{}, concurrency), n: N}
+}
+
+// NewScryptCost is NewScrypt with another scrypt cost n (a power of two). Hashes made with any
+// n other than N verify only with the same n, never in Better Auth: it exists for test builds
+// under the race detector, where one hash at full cost takes seconds.
+func NewScryptCost(n, concurrency int) *Scrypt {
+	s := NewScrypt(concurrency)
+	s.n = n
+	return s
 }
 
 func (s *Scrypt) acquire(ctx context.Context) error {
@@ -72,8 +82,8 @@ func (s *Scrypt) acquire(ctx context.Context) error {
 func (s *Scrypt) release() { <-s.sem }
 
 // derive computes the scrypt key of password under the salt text.
-func derive(password, salt string) ([]byte, error) {
-	return scrypt.Key([]byte(norm.NFKC.String(password)), []byte(salt), N, R, P, KeyLen)
+func (s *Scrypt) derive(password, salt string) ([]byte, error) {
+	return scrypt.Key([]byte(norm.NFKC.String(password)), []byte(salt), s.n, R, P, KeyLen)
 }
 
 // Hash implements Hasher.
@@ -85,7 +95,7 @@ func (s *Scrypt) Hash(ctx context.Context, password string) (string, error) {
 		return "", err
 	}
 	defer s.release()
-	key, err := derive(password, salt)
+	key, err := s.derive(password, salt)
 	if err != nil {
 		return "", fmt.Errorf("passhash: scrypt: %w", err)
 	}
@@ -102,7 +112,7 @@ func (s *Scrypt) Verify(ctx context.Context, hash, password string) (bool, error
 		return false, err
 	}
 	defer s.release()
-	got, err := derive(password, salt)
+	got, err := s.derive(password, salt)
 	if err != nil {
 		return false, fmt.Errorf("passhash: scrypt: %w", err)
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package kragtest
+
+const raceEnabled = false
