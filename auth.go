@@ -36,6 +36,7 @@ type Auth struct {
 	ipHeaders  []string
 	proxies    []netip.Prefix
 	limiter    *rateLimiter
+	memo       cacheMemo // verified cookie-cache values
 
 	userTable    *schema.Table
 	sessionTable *schema.Table

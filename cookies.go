@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -194,21 +195,72 @@ type cachePayload struct {
 type cachedSession struct {
 	session, user json.RawMessage
 	data          *SessionData
+	expiresAt     int64 // the cookie's own expiry, ms
+}
+
+// cacheMemo remembers cache cookies already verified and decoded, keyed by their exact value:
+// the same browser sends the same value for up to MaxAge, and checking a value seen before
+// costs a map lookup instead of an HMAC and two JSON decodes. Entries are immutable.
+type cacheMemo struct {
+	mu sync.Mutex
+	m  map[string]*cachedSession
+}
+
+// maxMemo bounds the memo (about 3 KiB per entry).
+const maxMemo = 4096
+
+func (m *cacheMemo) get(v string) *cachedSession {
+	m.mu.Lock()
+	c := m.m[v]
+	m.mu.Unlock()
+	return c
+}
+
+func (m *cacheMemo) put(v string, c *cachedSession) {
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[string]*cachedSession)
+	}
+	if len(m.m) >= maxMemo {
+		// Drop a quarter, chosen by map order (effectively at random).
+		n := 0
+		for k := range m.m {
+			delete(m.m, k)
+			if n++; n >= maxMemo/4 {
+				break
+			}
+		}
+	}
+	m.m[v] = c
+	m.mu.Unlock()
 }
 
 // decodeCache verifies a cache cookie for token and returns its contents, or ok=false when the
 // cookie is malformed, forged, of another version, for another token or expired.
 func (a *Auth) decodeCache(value, token string) (*cachedSession, bool) {
+	now := a.now()
+	c := a.memo.get(value)
+	if c == nil {
+		var ok bool
+		if c, ok = a.verifyCache(value); !ok {
+			return nil, false
+		}
+		a.memo.put(value, c)
+	}
+	if c.expiresAt <= now.UnixMilli() || c.data.Session.Token != token || !c.data.Session.ExpiresAt.After(now) {
+		return nil, false
+	}
+	return c, true
+}
+
+// verifyCache checks a cache cookie's signature and version and decodes it.
+func (a *Auth) verifyCache(value string) (*cachedSession, bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(value, "="))
 	if err != nil {
 		return nil, false
 	}
 	var outer cacheOuter
 	if json.Unmarshal(raw, &outer) != nil || len(outer.Session) < 2 || outer.Session[len(outer.Session)-1] != '}' {
-		return nil, false
-	}
-	now := a.now()
-	if outer.ExpiresAt <= now.UnixMilli() {
 		return nil, false
 	}
 	signedText := make([]byte, 0, len(outer.Session)+32)
@@ -226,10 +278,10 @@ func (a *Auth) decodeCache(value, token string) (*cachedSession, bool) {
 		return nil, false
 	}
 	sd, err := a.decodeSessionData(p.Session, p.User)
-	if err != nil || sd.Session.Token != token || !sd.Session.ExpiresAt.After(now) {
+	if err != nil {
 		return nil, false
 	}
-	return &cachedSession{session: p.Session, user: p.User, data: sd}, true
+	return &cachedSession{session: p.Session, user: p.User, data: sd, expiresAt: outer.ExpiresAt}, true
 }
 
 // decodeSessionData reads the wire JSON of a session and its user.

@@ -301,9 +301,17 @@ func (a *Auth) findSession(ctx context.Context, t string) (*SessionData, error) 
 	if !token.IsAlnum(t) {
 		return nil, nil
 	}
-	rec, err := a.store.FindOne(ctx, schema.SessionTable,
-		[]store.Where{{Field: "token", Op: store.In, Value: tokenForms(t)}},
-		store.Join{Table: schema.UserTable, On: "userId"})
+	// The form this Auth writes first; the other (rows of Better Auth, or of this Auth with
+	// the other setting) only when that misses.
+	forms := tokenForms(t)
+	if a.opts.Session.StoreRawTokens {
+		forms[0], forms[1] = forms[1], forms[0]
+	}
+	join := store.Join{Table: schema.UserTable, On: "userId"}
+	rec, err := a.store.FindOne(ctx, schema.SessionTable, []store.Where{store.Is("token", forms[0])}, join)
+	if errors.Is(err, store.ErrNotFound) {
+		rec, err = a.store.FindOne(ctx, schema.SessionTable, []store.Where{store.Is("token", forms[1])}, join)
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}

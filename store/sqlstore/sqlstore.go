@@ -90,9 +90,28 @@ func newTable(d *Dialect, t *schema.Table) *table {
 		if i > 0 {
 			tb.cols = append(tb.cols, ", "...)
 		}
-		tb.cols = append(tb.cols, q...)
+		tb.cols = d.selectExpr(tb.cols, "", f, q)
 	}
 	return tb
+}
+
+// selectExpr appends the SELECT expression of a column. On SQLite, dates are selected as text:
+// the driver would otherwise try several layouts on every date it reads, and decode parses
+// Better Auth's one layout far faster.
+func (d *Dialect) selectExpr(b []byte, alias string, f *schema.Field, quoted []byte) []byte {
+	cast := d.Name == schema.SQLite && f.Type == schema.Date
+	if cast {
+		b = append(b, "cast("...)
+	}
+	if alias != "" {
+		b = append(b, alias...)
+		b = append(b, '.')
+	}
+	b = append(b, quoted...)
+	if cast {
+		b = append(b, " as text)"...)
+	}
+	return b
 }
 
 // Store implements store.Store on a DB for one schema.
@@ -396,9 +415,8 @@ func (s *Store) selectSQL(t *table, ws []store.Where, joins []store.Join) ([]byt
 			if i > 0 {
 				b = append(b, ", "...)
 			}
-			b = append(b, alias...)
-			b = append(b, '.')
-			b = append(b, tb.fields[tb.t.Fields[i].Name].quoted...)
+			f := &tb.t.Fields[i]
+			b = s.d.selectExpr(b, alias, f, tb.fields[f.Name].quoted)
 		}
 	}
 	appendCols("t0", t)

@@ -142,6 +142,9 @@ func parseNumber(s string) (any, error) {
 // parseTime reads the date texts found in SQLite databases: Krag's and Better Auth's ISO
 // format, RFC 3339 with any fraction, and SQLite's own "YYYY-MM-DD HH:MM:SS[.fff]".
 func parseTime(s string) (time.Time, error) {
+	if t, ok := parseISOMillis(s); ok {
+		return t, nil
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
@@ -154,4 +157,38 @@ func parseTime(s string) (time.Time, error) {
 		return time.UnixMilli(n).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("not a date: %q", s)
+}
+
+// parseISOMillis parses exactly "2006-01-02T15:04:05.000Z", the layout Krag and Better Auth
+// write, without the general parser.
+func parseISOMillis(s string) (time.Time, bool) {
+	if len(s) != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[23] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) (int, bool) {
+		v := 0
+		for j := i; j < i+n; j++ {
+			c := s[j]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v, true
+	}
+	y, ok1 := num(0, 4)
+	mo, ok2 := num(5, 2)
+	d, ok3 := num(8, 2)
+	h, ok4 := num(11, 2)
+	mi, ok5 := num(14, 2)
+	sec, ok6 := num(17, 2)
+	ms, ok7 := num(20, 3)
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, ms*int(time.Millisecond), time.UTC)
+	if t.Day() != d { // 31 February and the like
+		return time.Time{}, false
+	}
+	return t, true
 }
