@@ -91,6 +91,7 @@ type Error struct {
 	Message string
 }
 
+// Error implements error.
 func (e *Error) Error() string {
 	if e.Code == "" && e.Message == "" {
 		return fmt.Sprintf("client: HTTP %d", e.Status)

@@ -29,6 +29,7 @@ const (
 	NumberArray
 )
 
+// String returns Better Auth's name of the type ("string", "number", ...).
 func (t Type) String() string {
 	switch t {
 	case String:
