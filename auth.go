@@ -50,16 +50,17 @@ type Auth struct {
 
 // route is a registered Route with what the pipeline needs.
 type route struct {
-	name    string // "METHOD /path"
-	method  string
-	parts   []string // path segments, ":name" for parameters
-	params  []string
-	session SessionRequirement
-	form    bool
-	login   bool // sign-in/sign-up: Fetch Metadata check
-	handler func(*Request) error
-	before  []RequestHook
-	after   []RequestHook
+	name     string // "METHOD /path"
+	method   string
+	parts    []string // path segments, ":name" for parameters
+	params   []string
+	session  SessionRequirement
+	form     bool
+	login    bool // sign-in/sign-up: Fetch Metadata check
+	validate func(*Request) error
+	handler  func(*Request) error
+	before   []RequestHook
+	after    []RequestHook
 }
 
 // Defaults.

@@ -10,6 +10,7 @@ import (
 	"github.com/kragauth/krag/client"
 	"github.com/kragauth/krag/internal/fixture"
 	"github.com/kragauth/krag/kragtest"
+	"github.com/kragauth/krag/passhash"
 	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/store/sqlite"
 )
@@ -45,6 +46,8 @@ func TestServeBetterAuthDatabase(t *testing.T) {
 	}
 	opts.Advanced.Database.GenerateID = "uuid"
 	opts.RateLimit.Disabled = true
+	// Better Auth's hashes have the full scrypt cost, whatever kragtest picks under -race.
+	opts.EmailAndPassword.Hasher = passhash.NewScrypt(0)
 	sch, err := krag.Schema(opts)
 	if err != nil {
 		t.Fatal(err)

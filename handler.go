@@ -14,7 +14,8 @@ func (a *Auth) buildRoutes(setup *Setup) error {
 	a.routes = map[string]*route{}
 	all := append(a.coreRoutes(), setup.routes...)
 	for _, rt := range all {
-		r := &route{name: rt.Method + " " + rt.Path, method: rt.Method, session: rt.Session, form: rt.Form, handler: rt.Handler}
+		r := &route{name: rt.Method + " " + rt.Path, method: rt.Method, session: rt.Session, form: rt.Form,
+			validate: rt.Validate, handler: rt.Handler}
 		r.login = r.name == RouteSignInEmail || r.name == RouteSignUpEmail
 		r.parts = strings.Split(strings.TrimPrefix(rt.Path, "/"), "/")
 		for _, p := range r.parts {
@@ -147,6 +148,17 @@ func (a *Auth) serve(r *Request) error {
 	}
 	if err := a.checkURLFields(r); err != nil {
 		return err
+	}
+	if r.route.validate != nil {
+		if err := r.route.validate(r); err != nil {
+			return err
+		}
+	}
+	if r.route.login {
+		if err := a.fetchMetadata(r); err != nil {
+			a.log.Warn("krag: sign-in origin check failed", "route", r.route.name, "origin", r.HTTP.Header.Get("Origin"), "code", codeOf(err))
+			return err
+		}
 	}
 	if err := a.requireSession(r, r.route.session); err != nil {
 		return err

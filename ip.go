@@ -15,7 +15,16 @@ func (a *Auth) clientIP(r *http.Request) string {
 		return ""
 	}
 	for _, h := range a.ipHeaders {
-		v := r.Header.Get(h)
+		vals := r.Header.Values(h)
+		if len(vals) == 0 {
+			continue
+		}
+		// Several header lines form one list (RFC 9110 §5.3): a proxy that appends its own
+		// line must not let the client's line decide.
+		v := vals[0]
+		if len(vals) > 1 {
+			v = strings.Join(vals, ", ")
+		}
 		if v == "" {
 			continue
 		}

@@ -38,7 +38,10 @@ func TestNewValidatesOptions(t *testing.T) {
 		{"relative_base_url", func(o *krag.Options) { o.BaseURL = "app.example.com" }, "absolute http or https URL"},
 		{"base_path", func(o *krag.Options) { o.BasePath = "api/auth/" }, "Options.BasePath"},
 		{"update_age", func(o *krag.Options) { o.Session.UpdateAge = 8 * 24 * time.Hour }, "UpdateAge must be less than"},
-		{"password_lengths", func(o *krag.Options) { o.EmailAndPassword.MinPasswordLength = 20; o.EmailAndPassword.MaxPasswordLength = 10 }, "MinPasswordLength"},
+		{"password_lengths", func(o *krag.Options) {
+			o.EmailAndPassword.MinPasswordLength = 20
+			o.EmailAndPassword.MaxPasswordLength = 10
+		}, "MinPasswordLength"},
 		{"generate_id", func(o *krag.Options) { o.Advanced.Database.GenerateID = "serial" }, "GenerateID"},
 		{"trusted_origin", func(o *krag.Options) { o.TrustedOrigins = []string{"not an origin"} }, "TrustedOrigins"},
 		{"proxies", func(o *krag.Options) { o.Advanced.TrustedProxies = []string{"10.0.0.0/33"} }, "TrustedProxies"},

@@ -271,7 +271,7 @@ func (a *Auth) checkOrigin(r *http.Request) error {
 	return nil
 }
 
-// csrf applies the global origin check and, for sign-in and sign-up, the Fetch Metadata check.
+// csrf applies the global origin check to state-changing requests that carry cookies.
 func (a *Auth) csrf(r *Request) error {
 	if a.opts.Advanced.DisableCSRFCheck || a.opts.Advanced.DisableOriginCheck {
 		return nil
@@ -283,8 +283,19 @@ func (a *Auth) csrf(r *Request) error {
 	if len(hr.Header["Cookie"]) > 0 {
 		return a.checkOrigin(hr)
 	}
-	if !r.route.login {
+	return nil
+}
+
+// fetchMetadata is sign-in's and sign-up's extra check for requests without cookies, run after
+// the body is validated: a cross-site navigation is refused, and a browser request (one with
+// Fetch Metadata headers) or one that names an origin must come from a trusted origin.
+func (a *Auth) fetchMetadata(r *Request) error {
+	if a.opts.Advanced.DisableCSRFCheck || a.opts.Advanced.DisableOriginCheck {
 		return nil
+	}
+	hr := r.HTTP
+	if len(hr.Header["Cookie"]) > 0 {
+		return nil // checked by csrf already
 	}
 	site, mode, dest := hr.Header.Get("Sec-Fetch-Site"), hr.Header.Get("Sec-Fetch-Mode"), hr.Header.Get("Sec-Fetch-Dest")
 	if site != "" || mode != "" || dest != "" {

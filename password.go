@@ -58,15 +58,30 @@ func (a *Auth) ChangePassword(ctx context.Context, u *User, in ChangePasswordInp
 	return res, nil
 }
 
-func (a *Auth) handleChangePassword(r *Request) error {
+// changePasswordBody is the body of POST /change-password.
+type changePasswordBody struct {
+	newPw, curPw string
+	revoke       bool
+}
+
+func parseChangePassword(r *Request) (changePasswordBody, error) {
+	var b changePasswordBody
 	v := r.Validate()
-	v.Object(false)
-	newPw := v.String("newPassword")
-	curPw := v.String("currentPassword")
-	revoke, _ := v.OptBool("revokeOtherSessions")
-	if err := v.Err(); err != nil {
+	if !v.Object(false) {
+		return b, v.Err()
+	}
+	b.newPw = v.String("newPassword")
+	b.curPw = v.String("currentPassword")
+	b.revoke, _ = v.OptBool("revokeOtherSessions")
+	return b, v.Err()
+}
+
+func (a *Auth) handleChangePassword(r *Request) error {
+	in, err := parseChangePassword(r)
+	if err != nil {
 		return err
 	}
+	newPw, curPw, revoke := in.newPw, in.curPw, in.revoke
 	res, err := a.ChangePassword(r.Context(), r.Session.User, ChangePasswordInput{
 		CurrentPassword: curPw, NewPassword: newPw, RevokeOtherSessions: revoke,
 		IPAddress: a.clientIP(r.HTTP), UserAgent: r.HTTP.UserAgent(),
@@ -100,11 +115,18 @@ func (a *Auth) VerifyPassword(ctx context.Context, u *User, password string) err
 	return nil
 }
 
-func (a *Auth) handleVerifyPassword(r *Request) error {
+func parseVerifyPassword(r *Request) (string, error) {
 	v := r.Validate()
-	v.Object(false)
+	if !v.Object(false) {
+		return "", v.Err()
+	}
 	pw := v.String("password")
-	if err := v.Err(); err != nil {
+	return pw, v.Err()
+}
+
+func (a *Auth) handleVerifyPassword(r *Request) error {
+	pw, err := parseVerifyPassword(r)
+	if err != nil {
 		return err
 	}
 	if err := a.VerifyPassword(r.Context(), r.Session.User, pw); err != nil {

@@ -43,6 +43,10 @@ type Route struct {
 	Session SessionRequirement
 	// Form accepts application/x-www-form-urlencoded bodies besides JSON.
 	Form bool
+	// Validate, when set, checks the body and query before the session is loaded, so that a
+	// malformed request is answered 400 VALIDATION_ERROR even without a session, as Better
+	// Auth's schema validation is. Handlers may parse again: the body is parsed once already.
+	Validate func(r *Request) error
 	// Handler answers the request.
 	Handler func(r *Request) error
 }
@@ -54,12 +58,13 @@ type Request struct {
 	// HTTP is the underlying request. Its body has already been read.
 	HTTP *http.Request
 
-	auth   *Auth
-	route  *route
-	params []string
-	body   map[string]json.RawMessage // nil when no body
-	isBody bool                       // a body was sent (possibly empty object)
-	query  url.Values
+	auth     *Auth
+	route    *route
+	params   []string
+	body     map[string]json.RawMessage // nil when no body or not an object
+	isBody   bool                       // a body was sent (possibly empty object)
+	bodyKind string                     // JSON kind of the body ("object", "array", ...)
+	query    url.Values
 
 	// Session is the caller's session when the route asked for one (or a before hook loaded
 	// it); nil otherwise.
@@ -181,6 +186,7 @@ func (a *Auth) parseBody(r *Request) error {
 		if !json.Valid(data) {
 			return ErrBadRequestJSON
 		}
+		r.bodyKind = jsonKind(data)
 		if data[0] != '{' {
 			// Arrays, strings and numbers parse but are not objects: the endpoint's schema
 			// rejects them.
@@ -199,6 +205,7 @@ func (a *Auth) parseBody(r *Request) error {
 		if err != nil {
 			return ErrBadRequestJSON.WithMessage("Invalid form body").Wrap(err)
 		}
+		r.bodyKind = "object"
 		r.body = make(map[string]json.RawMessage, len(vals))
 		for k, v := range vals {
 			b, _ := json.Marshal(v[0])
@@ -226,15 +233,37 @@ func (v *Validator) add(path, msg string) {
 	v.issues = append(v.issues, "[body."+path+"] "+msg)
 }
 
-// Object checks that the body is a JSON object (or absent, when optional).
-func (v *Validator) Object(optional bool) {
+// Object checks that the body is a JSON object (or absent, when optional) and reports whether
+// field checks should follow: when the body is not an object, Zod reports that one issue.
+func (v *Validator) Object(optional bool) bool {
 	if v.r.body == nil && (v.r.isBody || !optional) {
 		got := "undefined"
 		if v.r.isBody {
-			got = "non-object"
+			got = v.r.bodyKind
 		}
 		v.issues = append(v.issues, "[body] Invalid input: expected object, received "+got)
+		return false
 	}
+	return true
+}
+
+// NonEmptyString reads a required string that must not be empty.
+func (v *Validator) NonEmptyString(key string) string {
+	s := v.String(key)
+	if _, present := v.r.body[key]; present && s == "" && !v.hasIssue(key) {
+		v.add(key, "Too small: expected string to have >=1 characters")
+	}
+	return s
+}
+
+func (v *Validator) hasIssue(key string) bool {
+	p := "[body." + key + "]"
+	for _, i := range v.issues {
+		if strings.HasPrefix(i, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // String reads a required string.
@@ -388,4 +417,12 @@ func jsLen(s string) int {
 		}
 	}
 	return n
+}
+
+// validates turns a body parser into a Route.Validate function.
+func validates[T any](parse func(*Request) (T, error)) func(*Request) error {
+	return func(r *Request) error {
+		_, err := parse(r)
+		return err
+	}
 }

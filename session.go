@@ -296,11 +296,18 @@ func (a *Auth) RevokeSession(ctx context.Context, userID, tokenOrHandle string) 
 	return a.deleteSessions(ctx, where)
 }
 
-func (a *Auth) handleRevokeSession(r *Request) error {
+func parseRevokeSession(r *Request) (string, error) {
 	v := r.Validate()
-	v.Object(false)
+	if !v.Object(false) {
+		return "", v.Err()
+	}
 	tok := v.String("token")
-	if err := v.Err(); err != nil {
+	return tok, v.Err()
+}
+
+func (a *Auth) handleRevokeSession(r *Request) error {
+	tok, err := parseRevokeSession(r)
+	if err != nil {
 		return err
 	}
 	if err := a.RevokeSession(r.Context(), r.Session.User.ID, tok); err != nil {

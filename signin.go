@@ -64,20 +64,35 @@ func (a *Auth) SignInEmail(ctx context.Context, in SignInInput) (*AuthResult, er
 	return &AuthResult{User: u, Session: sd}, nil
 }
 
+// signInBody is the body of POST /sign-in/email.
+type signInBody struct {
+	email, password, callbackURL string
+	dontRemember                 bool
+}
+
+func parseSignIn(r *Request) (signInBody, error) {
+	var b signInBody
+	v := r.Validate()
+	if !v.Object(false) {
+		return b, v.Err()
+	}
+	b.email = v.String("email")
+	b.password = v.String("password")
+	b.callbackURL = v.OptString("callbackURL")
+	rememberMe, set := v.OptBool("rememberMe")
+	b.dontRemember = set && !rememberMe
+	return b, v.Err()
+}
+
 func (a *Auth) handleSignInEmail(r *Request) error {
+	in, err := parseSignIn(r)
+	if err != nil {
+		return err
+	}
 	if a.opts.EmailAndPassword.Disabled {
 		return ErrEmailPasswordDisabled
 	}
-	v := r.Validate()
-	v.Object(false)
-	email := v.String("email")
-	password := v.String("password")
-	callbackURL := v.OptString("callbackURL")
-	rememberMe, rmSet := v.OptBool("rememberMe")
-	if err := v.Err(); err != nil {
-		return err
-	}
-	dontRemember := rmSet && !rememberMe
+	email, password, callbackURL, dontRemember := in.email, in.password, in.callbackURL, in.dontRemember
 	res, err := a.SignInEmail(r.Context(), SignInInput{
 		Email: email, Password: password, DontRemember: dontRemember,
 		IPAddress: a.clientIP(r.HTTP), UserAgent: r.HTTP.UserAgent(),

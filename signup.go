@@ -114,18 +114,34 @@ func (a *Auth) checkPasswordLength(pw string, min bool) error {
 	return nil
 }
 
-func (a *Auth) handleSignUpEmail(r *Request) error {
+// signUpBody is the body of POST /sign-up/email.
+type signUpBody struct {
+	name, email, password, image string
+	dontRemember                 bool
+}
+
+func parseSignUp(r *Request) (signUpBody, error) {
+	var b signUpBody
 	v := r.Validate()
-	v.Object(false)
-	name := v.String("name")
-	email := v.Email("email")
-	password := v.String("password")
-	image := v.OptString("image")
+	if !v.Object(false) {
+		return b, v.Err()
+	}
+	b.name = v.String("name")
+	b.email = v.Email("email")
+	b.password = v.NonEmptyString("password")
+	b.image = v.OptString("image")
 	v.OptString("callbackURL")
-	rememberMe, rmSet := v.OptBool("rememberMe")
-	if err := v.Err(); err != nil {
+	rememberMe, set := v.OptBool("rememberMe")
+	b.dontRemember = set && !rememberMe
+	return b, v.Err()
+}
+
+func (a *Auth) handleSignUpEmail(r *Request) error {
+	in, err := parseSignUp(r)
+	if err != nil {
 		return err
 	}
+	name, email, password, image := in.name, in.email, in.password, in.image
 	ep := &a.opts.EmailAndPassword
 	if ep.Disabled || ep.DisableSignUp {
 		return ErrEmailPasswordSignUpDisabled
@@ -139,7 +155,7 @@ func (a *Auth) handleSignUpEmail(r *Request) error {
 	}
 	res, err := a.SignUpEmail(r.Context(), SignUpInput{
 		Name: name, Email: email, Password: password, Image: image,
-		DontRemember: rmSet && !rememberMe,
+		DontRemember: in.dontRemember,
 		IPAddress:    a.clientIP(r.HTTP), UserAgent: r.HTTP.UserAgent(),
 		Set: func(u *User) { u.extra = extra },
 	})
@@ -148,7 +164,7 @@ func (a *Auth) handleSignUpEmail(r *Request) error {
 	}
 	var tok any
 	if res.Session != nil {
-		a.setSessionCookies(r, res.Session, rmSet && !rememberMe)
+		a.setSessionCookies(r, res.Session, in.dontRemember)
 		r.NewSession = res.Session
 		tok = res.Session.Session.Token
 	}

@@ -8,20 +8,33 @@ import (
 	"strings"
 )
 
-func (a *Auth) handleUpdateUser(r *Request) error {
+// updateUserBody is the body of POST /update-user.
+type updateUserBody struct {
+	name, image       string
+	nameSet, imageSet bool
+}
+
+func parseUpdateUser(r *Request) (updateUserBody, error) {
+	var b updateUserBody
 	if r.body == nil {
-		return ErrBodyMustBeAnObject
+		return b, ErrBodyMustBeAnObject
+	}
+	v := r.Validate()
+	b.name = v.OptString("name")
+	_, b.nameSet = r.body["name"]
+	b.image, b.imageSet = v.NullableString("image")
+	return b, v.Err()
+}
+
+func (a *Auth) handleUpdateUser(r *Request) error {
+	in, err := parseUpdateUser(r)
+	if err != nil {
+		return err
 	}
 	if raw, ok := r.body["email"]; ok && !falsy(raw) {
 		return ErrEmailCanNotBeUpdated
 	}
-	v := r.Validate()
-	name := v.OptString("name")
-	_, nameSet := r.body["name"]
-	image, imageSet := v.NullableString("image")
-	if err := v.Err(); err != nil {
-		return err
-	}
+	name, nameSet, image, imageSet := in.name, in.nameSet, in.image, in.imageSet
 	extra, err := a.parseFieldInput(r, a.userTable.Fields[coreUserFields:], false)
 	if err != nil {
 		return err
@@ -98,16 +111,23 @@ func (a *Auth) ChangeEmail(ctx context.Context, u *User, newEmail string) (*User
 	return &next, nil
 }
 
-func (a *Auth) handleChangeEmail(r *Request) error {
-	if !a.opts.User.ChangeEmail.Enabled {
-		return ErrChangeEmailDisabled
-	}
+func parseChangeEmail(r *Request) (string, error) {
 	v := r.Validate()
-	v.Object(false)
+	if !v.Object(false) {
+		return "", v.Err()
+	}
 	newEmail := v.Email("newEmail")
 	v.OptString("callbackURL")
-	if err := v.Err(); err != nil {
+	return newEmail, v.Err()
+}
+
+func (a *Auth) handleChangeEmail(r *Request) error {
+	newEmail, err := parseChangeEmail(r)
+	if err != nil {
 		return err
+	}
+	if !a.opts.User.ChangeEmail.Enabled {
+		return ErrChangeEmailDisabled
 	}
 	u, err := a.ChangeEmail(r.Context(), r.Session.User, newEmail)
 	if err != nil {
@@ -161,23 +181,35 @@ func (a *Auth) DeleteUserAccount(ctx context.Context, u *User, in DeleteUserInpu
 	return nil
 }
 
+// deleteUserBody is the body of POST /delete-user.
+type deleteUserBody struct{ password, token string }
+
+func parseDeleteUser(r *Request) (deleteUserBody, error) {
+	var b deleteUserBody
+	v := r.Validate()
+	if !v.Object(true) {
+		return b, v.Err()
+	}
+	b.password = v.OptString("password")
+	b.token = v.OptString("token")
+	v.OptString("callbackURL")
+	return b, v.Err()
+}
+
 func (a *Auth) handleDeleteUser(r *Request) error {
+	in, err := parseDeleteUser(r)
+	if err != nil {
+		return err
+	}
 	if !a.opts.User.DeleteUser.Enabled {
 		return errNotFoundEmpty
 	}
-	v := r.Validate()
-	v.Object(true)
-	password := v.OptString("password")
-	tok := v.OptString("token")
-	v.OptString("callbackURL")
-	if err := v.Err(); err != nil {
-		return err
-	}
+	password, tok := in.password, in.token
 	if tok != "" {
 		// Delete tokens come with the verification email flow, which needs a mailer.
 		return ErrInvalidToken.WithStatus(http.StatusNotFound)
 	}
-	err := a.DeleteUserAccount(r.Context(), r.Session.User, DeleteUserInput{Password: password, Fresh: a.fresh(r.Session.Session)})
+	err = a.DeleteUserAccount(r.Context(), r.Session.User, DeleteUserInput{Password: password, Fresh: a.fresh(r.Session.Session)})
 	if err != nil {
 		return err
 	}
@@ -232,19 +264,19 @@ func validErrorCode(s string) bool {
 // coreRoutes lists Better Auth's core routes that Krag serves.
 func (a *Auth) coreRoutes() []Route {
 	return []Route{
-		{Method: "POST", Path: "/sign-up/email", Form: true, Handler: a.handleSignUpEmail},
-		{Method: "POST", Path: "/sign-in/email", Form: true, Handler: a.handleSignInEmail},
+		{Method: "POST", Path: "/sign-up/email", Form: true, Validate: validates(parseSignUp), Handler: a.handleSignUpEmail},
+		{Method: "POST", Path: "/sign-in/email", Form: true, Validate: validates(parseSignIn), Handler: a.handleSignInEmail},
 		{Method: "POST", Path: "/sign-out", Handler: a.handleSignOut},
 		{Method: "GET", Path: "/get-session", Handler: a.handleGetSession},
 		{Method: "GET", Path: "/list-sessions", Session: SessionFresh, Handler: a.handleListSessions},
-		{Method: "POST", Path: "/revoke-session", Session: SessionSensitive, Handler: a.handleRevokeSession},
+		{Method: "POST", Path: "/revoke-session", Session: SessionSensitive, Validate: validates(parseRevokeSession), Handler: a.handleRevokeSession},
 		{Method: "POST", Path: "/revoke-sessions", Session: SessionSensitive, Handler: a.handleRevokeSessions},
 		{Method: "POST", Path: "/revoke-other-sessions", Session: SessionSensitive, Handler: a.handleRevokeOtherSessions},
-		{Method: "POST", Path: "/update-user", Session: SessionRequired, Handler: a.handleUpdateUser},
-		{Method: "POST", Path: "/change-password", Session: SessionSensitive, Handler: a.handleChangePassword},
-		{Method: "POST", Path: "/verify-password", Session: SessionSensitive, Handler: a.handleVerifyPassword},
-		{Method: "POST", Path: "/change-email", Session: SessionSensitive, Handler: a.handleChangeEmail},
-		{Method: "POST", Path: "/delete-user", Session: SessionSensitive, Handler: a.handleDeleteUser},
+		{Method: "POST", Path: "/update-user", Session: SessionRequired, Validate: validates(parseUpdateUser), Handler: a.handleUpdateUser},
+		{Method: "POST", Path: "/change-password", Session: SessionSensitive, Validate: validates(parseChangePassword), Handler: a.handleChangePassword},
+		{Method: "POST", Path: "/verify-password", Session: SessionSensitive, Validate: validates(parseVerifyPassword), Handler: a.handleVerifyPassword},
+		{Method: "POST", Path: "/change-email", Session: SessionSensitive, Validate: validates(parseChangeEmail), Handler: a.handleChangeEmail},
+		{Method: "POST", Path: "/delete-user", Session: SessionSensitive, Validate: validates(parseDeleteUser), Handler: a.handleDeleteUser},
 		{Method: "GET", Path: "/ok", Handler: a.handleOK},
 		{Method: "GET", Path: "/error", Handler: a.handleError},
 	}
