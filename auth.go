@@ -1,7 +1,6 @@
 package krag
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -430,18 +429,4 @@ func (a *Auth) newID() string {
 		return token.UUID()
 	}
 	return token.New()
-}
-
-// Verify checks the internal consistency of a with a context for I/O: that the tables exist
-// with every column Krag needs. `krag serve` calls it at start.
-func (a *Auth) Verify(ctx context.Context) error {
-	for _, t := range a.schema.Tables {
-		if _, err := a.store.Count(ctx, t.Name, []store.Where{{Field: "id", Op: store.Eq, Value: "krag-schema-check"}}); err != nil {
-			return fmt.Errorf("krag: table %s: %w", t.PhysicalName(), err)
-		}
-		if _, err := a.store.FindMany(ctx, t.Name, store.Query{Limit: 1}); err != nil {
-			return fmt.Errorf("krag: table %s is missing columns (run `krag migrate`): %w", t.PhysicalName(), err)
-		}
-	}
-	return nil
 }

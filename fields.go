@@ -66,11 +66,7 @@ func (f Field[T]) Column(name string) Field[T] { f.def.Column = name; return f }
 
 // Default returns a copy that takes v when a new record does not set it.
 func (f Field[T]) Default(v T) Field[T] {
-	var a any = v
-	if i, ok := a.(int); ok {
-		a = int64(i)
-	}
-	f.def.Default = a
+	f.def.Default = v
 	return f
 }
 

@@ -199,13 +199,14 @@ func (a *Auth) respond(w http.ResponseWriter, r *Request, err error) {
 	if err != nil {
 		var e *Error
 		switch {
+		case errors.Is(err, store.ErrUnavailable):
+			// Whatever error wraps it: a database outage is a 503 the client may retry.
+			a.log.Error("krag: database unavailable", "route", r.route.name, "err", err)
+			err = ErrServiceUnavailable.Wrap(err)
 		case errors.As(err, &e):
 			if e.Err != nil && e.Status >= 500 {
 				a.log.Error("krag: request failed", "route", r.route.name, "code", e.Code, "err", e.Err)
 			}
-		case errors.Is(err, store.ErrUnavailable):
-			a.log.Error("krag: database unavailable", "route", r.route.name, "err", err)
-			err = ErrServiceUnavailable.Wrap(err)
 		default:
 			a.log.Error("krag: request failed", "route", r.route.name, "err", err)
 		}

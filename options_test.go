@@ -113,7 +113,9 @@ func TestRenamedTablesWork(t *testing.T) {
 		t.Fatalf("GetSession on renamed tables = %+v, %v", sd, err)
 	}
 	var n int
-	if err := srv.DB.SQL().QueryRow(`select count(*) from "members" where "email_address" = 'renamed@example.com'`).Scan(&n); err != nil || n != 1 {
+	d := srv.DB.Dialect()
+	q := "select count(*) from " + d.Quote("members") + " where " + d.Quote("email_address") + " = 'renamed@example.com'"
+	if err := srv.DB.SQL().QueryRow(q).Scan(&n); err != nil || n != 1 {
 		t.Errorf("row in members.email_address: %d, %v", n, err)
 	}
 }

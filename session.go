@@ -163,11 +163,11 @@ func (a *Auth) sessionMiddleware(next http.Handler, required bool) http.Handler 
 			err = ErrUnauthorized
 		}
 		if err != nil {
-			if !errors.As(err, new(*Error)) {
+			if errors.Is(err, store.ErrUnavailable) {
+				a.log.Error("krag: session middleware: database unavailable", "err", err)
+				err = ErrServiceUnavailable
+			} else if !errors.As(err, new(*Error)) {
 				a.log.Error("krag: session middleware", "err", err)
-				if errors.Is(err, store.ErrUnavailable) {
-					err = ErrServiceUnavailable
-				}
 			}
 			writeError(w, err)
 			return

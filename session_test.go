@@ -485,7 +485,7 @@ func sd2token(t *testing.T, srv *kragtest.Server, userID string) string {
 	tok := "InactiveUserToken0123456789abcde"
 	now := srv.Clock.Now().UTC()
 	err := srv.Auth.Store().Create(t.Context(), schema.SessionTable, store.Record{
-		"id": "inactive-" + userID, "token": tok, "userId": userID, "expiresAt": now.Add(time.Hour),
+		"id": "inactive-session", "token": tok, "userId": userID, "expiresAt": now.Add(time.Hour),
 		"createdAt": now, "updatedAt": now, "ipAddress": "", "userAgent": "",
 	})
 	if err != nil {
@@ -535,5 +535,37 @@ func TestTwoAuthsDoNotInterfere(t *testing.T) {
 	}
 	if got, _ := a.Auth.GetSession(t.Context(), requestWithToken(a, sd.Session.Token)); got == nil {
 		t.Error("A lost its own session")
+	}
+}
+
+// TestUpdateUserFromCachedSessionKeepsNewerFields: update-user may run on a session read from
+// the cookie cache, whose user copy can be minutes old; fields changed since must survive.
+func TestUpdateUserFromCachedSessionKeepsNewerFields(t *testing.T) {
+	roleID := krag.IntField("roleId").ReadOnly()
+	opts := krag.Options{}
+	opts.Session.CookieCache.Enabled = true
+	opts.User.AdditionalFields = []krag.AdditionalField{roleID}
+	srv := kragtest.New(t, opts)
+	c := signUp(t, srv, "stale@example.com")
+	sd, _ := c.GetSession(t.Context(), client.GetSessionOptions{})
+
+	u, err := srv.Auth.FindUserByID(t.Context(), sd.User.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roleID.Set(u, 7) // an administrator's change, after the cache cookie was issued
+	if err := srv.Auth.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	name := "Renamed"
+	if err := c.UpdateUser(t.Context(), client.UpdateUser{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := srv.Auth.FindUserByID(t.Context(), sd.User.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := roleID.Get(got); id != 7 || got.Name != "Renamed" {
+		t.Errorf("after update-user: name %q, roleId %d, want Renamed and 7", got.Name, id)
 	}
 }

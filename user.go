@@ -42,10 +42,16 @@ func (a *Auth) handleUpdateUser(r *Request) error {
 	if !nameSet && !imageSet && len(extra) == 0 {
 		return errNoFieldsToUpdate
 	}
-	u := *r.Session.User
-	u.extra = make(map[string]any, len(r.Session.User.extra)+len(extra))
-	for k, v := range r.Session.User.extra {
-		u.extra[k] = v
+	// The session's user may come from the cookie cache, up to MaxAge old: apply the change to
+	// the row as it is now, or a stale copy would write back fields changed since (a role, or
+	// a deactivation).
+	fresh, err := a.FindUserByID(r.Context(), r.Session.User.ID)
+	if err != nil {
+		return err
+	}
+	u := *fresh
+	if u.extra == nil {
+		u.extra = map[string]any{}
 	}
 	if nameSet {
 		u.Name = name

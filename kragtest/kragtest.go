@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/client"
 	"github.com/kragauth/krag/passhash"
-	"github.com/kragauth/krag/store/sqlite"
+	"github.com/kragauth/krag/internal/testdb"
 	"github.com/kragauth/krag/store/sqlstore"
 )
 
@@ -64,8 +63,9 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// New starts a Krag with opts. Empty Secret, BaseURL (the server's URL), Database (SQLite in
-// t.TempDir(), schema migrated), Now (a Clock starting at the real time) and Logger (the
+// New starts a Krag with opts. Empty Secret, BaseURL (the server's URL), Database (a fresh
+// database with the schema migrated: SQLite in t.TempDir(), or the MySQL or PostgreSQL server
+// that KRAG_TEST_DATABASE selects, see internal/testdb), Now (a Clock starting at the real time) and Logger (the
 // test's output) are filled in. Under the race detector an unset password hasher is scrypt at a
 // lower cost, because a full-cost hash takes seconds there. The server stops when the test
 // ends.
@@ -92,12 +92,7 @@ func New(t testing.TB, opts krag.Options) *Server {
 	}
 	var db *sqlstore.DB
 	if opts.Database == nil {
-		var err error
-		db, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "krag.db"), sqlite.Options{})
-		if err != nil {
-			t.Fatalf("kragtest: %v", err)
-		}
-		t.Cleanup(func() { db.Close() })
+		db = testdb.Open(t, testdb.Backend())
 		sch, err := krag.Schema(opts)
 		if err != nil {
 			t.Fatalf("kragtest: %v", err)

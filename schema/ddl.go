@@ -118,11 +118,21 @@ func (d Dialect) ColumnDef(f *Field, primary bool) string {
 	return b.String()
 }
 
-// reference returns the inline foreign key clause of f, or "".
+// reference returns the inline foreign key clause of f, or "". MySQL parses inline REFERENCES
+// but ignores them, so its foreign keys are table constraints instead (foreignKey).
 func (d Dialect) reference(s *Schema, f *Field) string {
-	if f.References == nil {
+	if f.References == nil || d == MySQL {
 		return ""
 	}
+	return d.referenceClause(s, f)
+}
+
+// foreignKey returns MySQL's table-level foreign key for f.
+func (d Dialect) foreignKey(s *Schema, f *Field) string {
+	return "foreign key (" + d.Quote(f.ColumnName()) + ")" + d.referenceClause(s, f)
+}
+
+func (d Dialect) referenceClause(s *Schema, f *Field) string {
 	rt := s.Table(f.References.Table)
 	if rt == nil {
 		return ""
@@ -150,6 +160,14 @@ func (d Dialect) CreateTable(s *Schema, t *Table) string {
 		b.WriteString(d.ColumnDef(f, i == 0))
 		b.WriteString(d.reference(s, f))
 	}
+	if d == MySQL {
+		for i := range t.Fields {
+			if f := &t.Fields[i]; f.References != nil && s.Table(f.References.Table) != nil {
+				b.WriteString(", ")
+				b.WriteString(d.foreignKey(s, f))
+			}
+		}
+	}
 	b.WriteString(")")
 	return b.String()
 }
@@ -161,7 +179,11 @@ func (d Dialect) AddColumn(s *Schema, t *Table, f *Field) string {
 		// SQLite cannot add a UNIQUE column; the unique index is created separately.
 		def = strings.Replace(def, " unique", "", 1)
 	}
-	return fmt.Sprintf("alter table %s add column %s%s", d.Quote(t.PhysicalName()), def, d.reference(s, f))
+	stmt := fmt.Sprintf("alter table %s add column %s%s", d.Quote(t.PhysicalName()), def, d.reference(s, f))
+	if d == MySQL && f.References != nil && s.Table(f.References.Table) != nil {
+		stmt += ", add " + d.foreignKey(s, f)
+	}
+	return stmt
 }
 
 // IndexName returns Better Auth's name for the index on t.f: <table>_<field>_idx.

@@ -1,27 +1,40 @@
 #!/usr/bin/env bash
 # scripts/test.sh — Krag's whole test suite, from a clean clone on a fresh machine.
 #
-# Installs what it needs (Node.js packages for compat/ from npm), then runs:
+# Installs what it needs (MariaDB from Debian's packages, PostgreSQL if absent, Node.js packages
+# for compat/ from npm), starts MariaDB and PostgreSQL on loopback with throwaway data
+# (scripts/services.sh), then runs:
 #   1. gofmt and go vet
-#   2. go test -race ./...                  (unit, HTTP and fixture tests; fuzz seeds included)
-#   3. each fuzz target for $FUZZTIME        (default 10s; FUZZTIME=0 skips)
-#   4. compat/: the official better-auth@1.7.25 client against `krag serve` (node --test)
+#   2. go test -race ./... on SQLite, then again with KRAG_TEST_DATABASE=mysql and =postgres
+#      (storetest runs on all three every time)
+#   3. the MariaDB outage test, alone
+#   4. each fuzz target for $FUZZTIME (default 10s; FUZZTIME=0 skips)
+#   5. compat/: the official better-auth@1.7.25 client against `krag serve` on each database
 #
-# Environment: FUZZTIME, SKIP_COMPAT=1, GOFLAGS. KRAG_CI=1 (set by .ci/run) makes tests that need
-# an external service fail instead of skipping when it is missing.
+# Environment: FUZZTIME, SKIP_COMPAT=1, SKIP_SERVICES=1 (SQLite only; integration tests skip,
+# or fail under KRAG_CI=1, which .ci/run sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 FUZZTIME=${FUZZTIME:-10s}
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s  (%d s)\n' "$*" $((SECONDS - t0)); }
 t0=$SECONDS
 
 command -v go >/dev/null || { echo "test.sh: Go is not installed (https://go.dev/dl)" >&2; exit 1; }
-if [[ -z ${SKIP_COMPAT:-} ]]; then
-  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    step "installing Node.js (apt)"
-    apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
-  fi
+if [[ -z ${SKIP_COMPAT:-} ]] && ! { command -v node && command -v npm; } >/dev/null; then
+  step "installing Node.js (apt)"
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
+
+BACKENDS=(sqlite)
+if [[ -z ${SKIP_SERVICES:-} ]]; then
+  step "starting MariaDB and PostgreSQL"
+  export KRAG_SERVICES_DIR=${KRAG_SERVICES_DIR:-/tmp/krag-services-$$}
+  scripts/services.sh start
+  trap 'scripts/services.sh stop' EXIT
+  eval "$(scripts/services.sh env)"
+  export KRAG_TEST_SERVICES=$ROOT/scripts/services.sh
+  BACKENDS=(sqlite mysql postgres)
 fi
 
 step "gofmt and go vet"
@@ -29,8 +42,15 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' 
 if [[ -n $unformatted ]]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
 
-step "go test -race ./..."
-go test -race -count=1 ./...
+for b in "${BACKENDS[@]}"; do
+  step "go test -race ./... on $b"
+  KRAG_TEST_DATABASE=$b go test -race -count=1 ./...
+done
+
+if [[ -z ${SKIP_SERVICES:-} ]]; then
+  step "MariaDB outage under load"
+  KRAG_TEST_OUTAGE=1 go test -count=1 -run TestMariaDBOutage -v ./internal/outage | grep -E '^(=== RUN|--- |PASS|FAIL|ok|\s+outage_test)' || exit 1
+fi
 
 if [[ $FUZZTIME != 0 ]]; then
   step "fuzzing each target for $FUZZTIME"
@@ -43,10 +63,14 @@ if [[ $FUZZTIME != 0 ]]; then
 fi
 
 if [[ -z ${SKIP_COMPAT:-} ]]; then
-  step "compat: better-auth client against krag serve"
+  step "compat: installing the better-auth client (npm ci)"
   mkdir -p compat/.tmp
   go build -o compat/.tmp/krag ./cmd/krag
-  (cd compat && npm ci --no-audit --no-fund --loglevel=error && KRAG_BIN="$ROOT/compat/.tmp/krag" npm test)
+  (cd compat && npm ci --no-audit --no-fund --loglevel=error)
+  for b in "${BACKENDS[@]}"; do
+    step "compat: better-auth client against krag serve on $b"
+    (cd compat && KRAG_BIN="$ROOT/compat/.tmp/krag" COMPAT_DATABASE=$b npm test)
+  done
 fi
 
-step "all tests passed in $((SECONDS - t0)) s"
+step "all tests passed"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,12 @@ import (
 	"testing"
 	"time"
 )
+
+// goldenDir is the package's testdata, resolved before tests change directory.
+var goldenDir = func() string {
+	d, _ := filepath.Abs("testdata")
+	return d
+}()
 
 // run runs the krag command in a fresh working directory with a clean environment.
 func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -85,6 +92,35 @@ func TestGenerate(t *testing.T) {
 				t.Errorf("generate %s: output lacks %q", d, want)
 			}
 		}
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestGenerateGolden keeps `krag generate` output per dialect in testdata/*.golden: a change
+// to the schema shows up in review as a diff of SQL.
+func TestGenerateGolden(t *testing.T) {
+	inTempDir(t)
+	for _, d := range []string{"sqlite", "mysql", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			code, out, errs := run(t, "generate", "--dialect", d)
+			if code != 0 {
+				t.Fatalf("generate = %d: %s", code, errs)
+			}
+			path := filepath.Join(goldenDir, "generate-"+d+".sql.golden")
+			if *update {
+				if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/cli -run TestGenerateGolden -update)", err)
+			}
+			if out != string(want) {
+				t.Errorf("generate --dialect %s differs from %s:\n%s", d, path, out)
+			}
+		})
 	}
 }
 

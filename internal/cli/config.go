@@ -9,11 +9,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/joho/godotenv"
 
+	"github.com/kragauth/krag/store/mysql"
+	"github.com/kragauth/krag/store/postgres"
 	"github.com/kragauth/krag/store/sqlite"
 	"github.com/kragauth/krag/store/sqlstore"
 )
@@ -46,14 +49,46 @@ func databaseURL(env *Env, flagValue string) string {
 	return defaultDatabase
 }
 
-// openDatabase opens the database named by a DSN.
-func openDatabase(ctx context.Context, dsn string) (*sqlstore.DB, error) {
+// openDatabase opens the database named by a DSN: mysql:// (or mariadb://), postgres:// (or
+// postgresql://), or sqlite:PATH / a file path.
+func openDatabase(ctx context.Context, dsn string, env *Env) (*sqlstore.DB, error) {
+	pool, err := poolOptions(env)
+	if err != nil {
+		return nil, err
+	}
 	scheme, _, _ := strings.Cut(dsn, ":")
 	switch strings.ToLower(scheme) {
-	case "mysql", "mariadb", "postgres", "postgresql":
-		return nil, fmt.Errorf("database %s: %s is not supported yet; use sqlite:PATH", redact(dsn), scheme)
+	case "mysql", "mariadb":
+		return mysql.Open(ctx, dsn, mysql.Options{MaxOpenConns: pool.maxOpen, QueryTimeout: pool.queryTimeout})
+	case "postgres", "postgresql":
+		return postgres.Open(ctx, dsn, postgres.Options{MaxOpenConns: pool.maxOpen, QueryTimeout: pool.queryTimeout})
 	}
-	return sqlite.Open(ctx, dsn, sqlite.Options{})
+	return sqlite.Open(ctx, dsn, sqlite.Options{MaxOpenConns: pool.maxOpen})
+}
+
+type pool struct {
+	maxOpen      int
+	queryTimeout time.Duration
+}
+
+// poolOptions reads KRAG_DB_MAX_CONNS and KRAG_DB_QUERY_TIMEOUT.
+func poolOptions(env *Env) (pool, error) {
+	var p pool
+	if v := env.Getenv("KRAG_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return p, fmt.Errorf("KRAG_DB_MAX_CONNS=%q: want a positive number", v)
+		}
+		p.maxOpen = n
+	}
+	if v := env.Getenv("KRAG_DB_QUERY_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return p, fmt.Errorf("KRAG_DB_QUERY_TIMEOUT=%q: want a duration such as 5s", v)
+		}
+		p.queryTimeout = d
+	}
+	return p, nil
 }
 
 // redact hides the password of a DSN for messages.

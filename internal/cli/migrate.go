@@ -24,7 +24,7 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	dsn := databaseURL(env, *database)
-	db, err := openDatabase(ctx, dsn)
+	db, err := openDatabase(ctx, dsn, env)
 	if err != nil {
 		return err
 	}

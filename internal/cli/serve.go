@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	database := fs.String("database", "", "database URL (default $DATABASE_URL, else "+defaultDatabase+")")
 	baseURL := fs.String("base-url", "", "public URL of the server (default $BETTER_AUTH_URL)")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn or error")
+	debugAddr := fs.String("debug-addr", "", "serve Go's pprof profiles on this address (e.g. 127.0.0.1:6060); off by default")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -46,7 +48,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openDatabase(ctx, dsn)
+	db, err := openDatabase(ctx, dsn, env)
 	if err != nil {
 		return err
 	}
@@ -80,6 +82,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", *addr, err)
 	}
 	go cleanupLoop(ctx, auth, log)
+	if *debugAddr != "" {
+		dbg := &http.Server{Addr: *debugAddr, Handler: debugMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := dbg.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Warn("krag: debug server", "err", err)
+			}
+		}()
+		defer dbg.Close()
+		log.Info("krag: pprof profiles", "addr", *debugAddr)
+	}
 	log.Info("krag: serving", "addr", ln.Addr().String(), "api", auth.BasePath(), "database", redact(dsn),
 		"development", cfg.Development, "cookie_cache", cfg.CookieCache.String(), "startup", time.Since(start).Round(time.Millisecond).String())
 
@@ -203,4 +215,14 @@ func cleanupLoop(ctx context.Context, auth *krag.Auth, log *slog.Logger) {
 		case <-t.C:
 		}
 	}
+}
+
+// debugMux serves net/http/pprof's handlers, for --debug-addr.
+func debugMux() *http.ServeMux {
+	m := http.NewServeMux()
+	m.HandleFunc("/debug/pprof/", pprof.Index)
+	m.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return m
 }

@@ -1,7 +1,9 @@
 package sqlstore
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	"github.com/kragauth/krag/schema"
 )
@@ -16,6 +18,9 @@ type Dialect struct {
 	// IsUnavailable reports whether err means the database cannot be reached (connection
 	// refused or lost, server shutting down). Context deadlines are detected by the store.
 	IsUnavailable func(err error) bool
+	// QueryTimeout bounds each call (a transaction as a whole) whose context has no earlier
+	// deadline; 0 means none. A database that hangs then fails calls instead of hanging them.
+	QueryTimeout time.Duration
 }
 
 func (d *Dialect) placeholder(b []byte, n int) []byte {
@@ -34,4 +39,15 @@ func (d *Dialect) quote(b []byte, name string) []byte {
 	b = append(b, q)
 	b = append(b, name...)
 	return append(b, q)
+}
+
+// bound applies QueryTimeout to ctx.
+func (d *Dialect) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d.QueryTimeout <= 0 {
+		return ctx, func() {}
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= d.QueryTimeout {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, d.QueryTimeout)
 }

@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/kragauth/krag/schema"
@@ -10,9 +12,10 @@ import (
 
 // Column describes a column found in the database.
 type Column struct {
-	Name    string
-	Type    string // as the database reports it, lower case
-	NotNull bool
+	Name       string
+	Type       string // as the database reports it, lower case
+	NotNull    bool
+	HasDefault bool
 }
 
 // Existing is what the database holds for one table.
@@ -43,15 +46,15 @@ func (db *DB) inspectTable(ctx context.Context, name string) (*Existing, error) 
 	var args []any
 	switch db.d.Name {
 	case schema.SQLite:
-		colQ = `select name, lower(type), "notnull" from pragma_table_info(?)`
+		colQ = `select name, lower(type), "notnull", dflt_value is not null from pragma_table_info(?)`
 		idxQ = `select name from pragma_index_list(?)`
 		args = []any{name}
 	case schema.MySQL:
-		colQ = `select column_name, lower(column_type), is_nullable = 'NO' from information_schema.columns where table_schema = database() and table_name = ?`
+		colQ = `select column_name, lower(column_type), is_nullable = 'NO', column_default is not null from information_schema.columns where table_schema = database() and table_name = ?`
 		idxQ = `select distinct index_name from information_schema.statistics where table_schema = database() and table_name = ?`
 		args = []any{name}
 	case schema.Postgres:
-		colQ = `select column_name, lower(data_type), is_nullable = 'NO' from information_schema.columns where table_schema = current_schema() and table_name = $1`
+		colQ = `select column_name, lower(data_type), is_nullable = 'NO', column_default is not null from information_schema.columns where table_schema = current_schema() and table_name = $1`
 		idxQ = `select indexname from pg_indexes where schemaname = current_schema() and tablename = $1`
 		args = []any{name}
 	default:
@@ -64,7 +67,7 @@ func (db *DB) inspectTable(ctx context.Context, name string) (*Existing, error) 
 	ex := &Existing{Columns: map[string]Column{}, Indexes: map[string]bool{}}
 	for rows.Next() {
 		var c Column
-		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull, &c.HasDefault); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -152,8 +155,93 @@ func (db *DB) Plan(ctx context.Context, s *schema.Schema) ([]Step, error) {
 				idx = append(idx, Step{Table: t.PhysicalName(), Reason: "index " + t.PhysicalName() + "." + f.ColumnName(), SQL: d.CreateIndex(t, f, false)})
 			}
 		}
+		// Columns Krag does not know cannot be NOT NULL without a default, or every insert
+		// fails: Better Auth 1.7.0-1.7.2 left account.issuer so. Such columns become nullable;
+		// their data stays.
+		for _, col := range sortedColumns(ex) {
+			if !col.NotNull || col.HasDefault || known(t, col.Name) {
+				continue
+			}
+			st, err := db.relaxNotNull(ctx, t.PhysicalName(), col)
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, st)
+		}
 	}
 	return append(steps, idx...), nil
+}
+
+func known(t *schema.Table, column string) bool {
+	for i := range t.Fields {
+		if strings.EqualFold(t.Fields[i].ColumnName(), column) {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedColumns(ex *Existing) []Column {
+	out := make([]Column, 0, len(ex.Columns))
+	for _, c := range ex.Columns {
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Column) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// notNullRE finds a column's NOT NULL in SQLite's stored CREATE TABLE text.
+func notNullRE(column string) *regexp.Regexp {
+	return regexp.MustCompile(`(?i)([\x60"\[]?` + regexp.QuoteMeta(column) + `[\x60"\]]?\s+[a-z]+(?:\s*\([0-9, ]+\))?)\s+not\s+null`)
+}
+
+// relaxNotNull returns the step that makes an unknown column nullable.
+func (db *DB) relaxNotNull(ctx context.Context, table string, col Column) (Step, error) {
+	d := db.d.Name
+	st := Step{Table: table, Reason: fmt.Sprintf("make %s.%s nullable (a column Krag does not write)", table, col.Name)}
+	switch d {
+	case schema.Postgres:
+		st.SQL = fmt.Sprintf("alter table %s alter column %s drop not null", d.Quote(table), d.Quote(col.Name))
+	case schema.MySQL:
+		st.SQL = fmt.Sprintf("alter table %s modify column %s %s null", d.Quote(table), d.Quote(col.Name), col.Type)
+	case schema.SQLite:
+		// SQLite cannot alter a column: rebuild the table (its documented procedure), on one
+		// connection with foreign keys off, keeping every row and index.
+		var create string
+		if err := db.sql.QueryRowContext(ctx, `select sql from sqlite_master where type = 'table' and name = ?`, table).Scan(&create); err != nil {
+			return st, fmt.Errorf("sqlstore: read the definition of %s: %w", table, err)
+		}
+		re := notNullRE(col.Name)
+		if !re.MatchString(create) {
+			return st, fmt.Errorf("sqlstore: %s.%s is NOT NULL without a default and Krag cannot find it in the table's definition; make it nullable by hand", table, col.Name)
+		}
+		tmp := table + "__krag_rebuild"
+		newCreate := re.ReplaceAllString(create, "$1")
+		i := strings.Index(newCreate, "(")
+		newCreate = "create table " + d.Quote(tmp) + " " + newCreate[i:]
+		var b strings.Builder
+		b.WriteString("pragma foreign_keys = off;\nbegin;\n")
+		b.WriteString(newCreate + ";\n")
+		fmt.Fprintf(&b, "insert into %s select * from %s;\n", d.Quote(tmp), d.Quote(table))
+		fmt.Fprintf(&b, "drop table %s;\n", d.Quote(table))
+		fmt.Fprintf(&b, "alter table %s rename to %s;\n", d.Quote(tmp), d.Quote(table))
+		rows, err := db.sql.QueryContext(ctx, `select sql from sqlite_master where type = 'index' and tbl_name = ? and sql is not null`, table)
+		if err != nil {
+			return st, err
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return st, err
+			}
+			b.WriteString(s + ";\n")
+		}
+		rows.Close()
+		b.WriteString("commit;\npragma foreign_keys = on")
+		st.SQL = b.String()
+	}
+	return st, nil
 }
 
 // compatible reports whether a column of the database type typ can hold field f.
@@ -186,14 +274,22 @@ func compatible(d schema.Dialect, f *schema.Field, typ string) bool {
 	}
 }
 
-// Migrate applies Plan's statements in order and returns them.
+// Migrate applies Plan's statements in order, on one connection, and returns them.
 func (db *DB) Migrate(ctx context.Context, s *schema.Schema) ([]Step, error) {
 	steps, err := db.Plan(ctx, s)
 	if err != nil {
 		return nil, err
 	}
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return nil, db.wrap(ctx, "migrate", err)
+	}
+	defer conn.Close()
 	for i, st := range steps {
-		if _, err := db.sql.ExecContext(ctx, st.SQL); err != nil {
+		if _, err := conn.ExecContext(ctx, st.SQL); err != nil {
 			return steps[:i], db.wrap(ctx, "migrate: "+st.Reason, err)
 		}
 	}

@@ -149,6 +149,15 @@ const maxCachedStmts = 512
 // function to call when done with it.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, func(), error) {
 	v, ok := s.stmts.Load(query)
+	if !ok && s.tx != nil {
+		// Preparing on the pool would need a second connection while this transaction holds
+		// one: with every connection held by such a transaction, nothing would move.
+		st, err := s.tx.PrepareContext(ctx, query)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() { st.Close() }, nil
+	}
 	if !ok {
 		st, err := s.db.sql.PrepareContext(ctx, query)
 		if err != nil {
@@ -156,10 +165,6 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, func(), erro
 		}
 		if s.db.cached.Add(1) > maxCachedStmts {
 			s.db.cached.Add(-1)
-			if s.tx != nil {
-				txst := s.tx.StmtContext(ctx, st)
-				return txst, func() { txst.Close(); st.Close() }, nil
-			}
 			return st, func() { st.Close() }, nil
 		}
 		if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
@@ -211,6 +216,11 @@ func (db *DB) wrap(ctx context.Context, op string, err error) error {
 
 // Create implements store.Store.
 func (s *Store) Create(ctx context.Context, tableName string, rec store.Record) error {
+	if s.tx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.d.bound(ctx)
+		defer cancel()
+	}
 	t, err := s.table(tableName)
 	if err != nil {
 		return err
@@ -364,7 +374,7 @@ func (s *Store) where(b []byte, args []any, t *table, alias string, ws []store.W
 			b = append(b, " like "...)
 			args = append(args, str)
 			b = s.d.placeholder(b, len(args))
-			b = append(b, ` escape '\'`...)
+			b = append(b, " escape '!'"...)
 			continue
 		default:
 			return nil, nil, fmt.Errorf("sqlstore: unknown operator %d", w.Op)
@@ -382,11 +392,13 @@ func (s *Store) where(b []byte, args []any, t *table, alias string, ws []store.W
 	return b, args, nil
 }
 
+// escapeLike escapes LIKE's wildcards with '!', an escape character that means nothing special
+// in any dialect's string literals (a backslash does in MySQL's).
 func escapeLike(s string) string {
-	if !strings.ContainsAny(s, `%_\`) {
+	if !strings.ContainsAny(s, "%_!") {
 		return s
 	}
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 	return r.Replace(s)
 }
 
@@ -511,6 +523,11 @@ func record(t *table, vals []any) (store.Record, error) {
 
 // FindOne implements store.Store.
 func (s *Store) FindOne(ctx context.Context, tableName string, ws []store.Where, joins ...store.Join) (store.Record, error) {
+	if s.tx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.d.bound(ctx)
+		defer cancel()
+	}
 	t, err := s.table(tableName)
 	if err != nil {
 		return nil, err
@@ -563,6 +580,11 @@ func (s *Store) query(ctx context.Context, q string, args []any, fn func(*sql.Ro
 
 // FindMany implements store.Store.
 func (s *Store) FindMany(ctx context.Context, tableName string, q store.Query) ([]store.Record, error) {
+	if s.tx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.d.bound(ctx)
+		defer cancel()
+	}
 	t, err := s.table(tableName)
 	if err != nil {
 		return nil, err
@@ -622,6 +644,11 @@ func (s *Store) FindMany(ctx context.Context, tableName string, q store.Query) (
 
 // Count implements store.Store.
 func (s *Store) Count(ctx context.Context, tableName string, ws []store.Where) (int64, error) {
+	if s.tx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.d.bound(ctx)
+		defer cancel()
+	}
 	t, err := s.table(tableName)
 	if err != nil {
 		return 0, err
@@ -643,6 +670,11 @@ func (s *Store) Count(ctx context.Context, tableName string, ws []store.Where) (
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, tableName string, ws []store.Where, set store.Record) (int64, error) {
+	if s.tx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.d.bound(ctx)
+		defer cancel()
+	}
 	t, err := s.table(tableName)
 	if err != nil {
 		return 0, err
@@ -690,6 +722,11 @@ func (s *Store) Update(ctx context.Context, tableName string, ws []store.Where, 
 
 // Delete implements store.Store.
 func (s *Store) Delete(ctx context.Context, tableName string, ws []store.Where) (int64, error) {
+	if s.tx == nil {
+		var cancel context.CancelFunc
+		ctx, cancel = s.d.bound(ctx)
+		defer cancel()
+	}
 	t, err := s.table(tableName)
 	if err != nil {
 		return 0, err
@@ -708,6 +745,8 @@ func (s *Store) Tx(ctx context.Context, fn func(store.Store) error) (err error) 
 	if s.tx != nil {
 		return fn(s)
 	}
+	ctx, cancel := s.d.bound(ctx)
+	defer cancel()
 	tx, err := s.db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return s.db.wrap(ctx, "begin", err)

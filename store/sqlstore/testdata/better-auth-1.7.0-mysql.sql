@@ -1,0 +1,11 @@
+-- Better Auth 1.7.0-1.7.2's MySQL schema (core tables only), with account.issuer NOT NULL.
+create table `user` (`id` varchar(36) not null primary key, `name` varchar(255) not null, `email` varchar(255) not null unique, `emailVerified` boolean not null, `image` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null);
+create table `session` (`id` varchar(36) not null primary key, `expiresAt` timestamp(3) not null, `token` varchar(255) not null unique, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null, `ipAddress` text, `userAgent` text, `userId` varchar(36) not null references `user` (`id`) on delete cascade);
+create table `account` (`id` varchar(36) not null primary key, `accountId` text not null, `providerId` text not null, `userId` varchar(36) not null references `user` (`id`) on delete cascade, `accessToken` text, `refreshToken` text, `idToken` text, `accessTokenExpiresAt` timestamp(3), `refreshTokenExpiresAt` timestamp(3), `scope` text, `password` text, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) not null, `issuer` varchar(255) not null);
+create table `verification` (`id` varchar(36) not null primary key, `identifier` varchar(255) not null, `value` text not null, `expiresAt` timestamp(3) not null, `createdAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null, `updatedAt` timestamp(3) default CURRENT_TIMESTAMP(3) not null);
+create index `session_userId_idx` on `session` (`userId`);
+create index `account_userId_idx` on `account` (`userId`);
+create index `verification_identifier_idx` on `verification` (`identifier`);
+insert into `user` values ('u1', 'Old User', 'old@example.com', 1, null, '2025-10-01 10:00:00.000', '2025-10-01 10:00:00.000');
+insert into `account` values ('a1', 'u1', 'credential', 'u1', null, null, null, null, null, null, 'c7db8828c62e2cb9b1d949b27854487b:bc4d5072b2ab7b081552ad7ea004e7bfeda02eeb6c4d5fdf104c147b59de6844cef57ad8f531cf2db069e2dc5a10e73ba9e381dfae666dec3016133d035296e6', '2025-10-01 10:00:00.000', '2025-10-01 10:00:00.000', 'local:credential');
+insert into `session` values ('s1', '2037-01-01 00:00:00.000', 'OldSessionToken0123456789abcdefg', '2025-10-01 10:00:00.000', '2025-10-01 10:00:00.000', '', '', 'u1');
