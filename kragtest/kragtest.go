@@ -18,8 +18,8 @@ import (
 
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/client"
-	"github.com/kragauth/krag/passhash"
 	"github.com/kragauth/krag/internal/testdb"
+	"github.com/kragauth/krag/passhash"
 	"github.com/kragauth/krag/store/sqlstore"
 )
 

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/go-sql-driver/mysql"  // admin connections for CREATE DATABASE
+	_ "github.com/go-sql-driver/mysql" // admin connections for CREATE DATABASE
 	_ "github.com/jackc/pgx/v5/stdlib" // admin connections for CREATE SCHEMA
 
 	"github.com/kragauth/krag/store/mysql"

@@ -152,7 +152,9 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 // is routine, and Krag reports the failures that matter itself.
 type driverLogger struct{ l *slog.Logger }
 
-func (d driverLogger) Print(v ...any) { d.l.Debug("mysql driver: " + strings.TrimSpace(fmt.Sprint(v...))) }
+func (d driverLogger) Print(v ...any) {
+	d.l.Debug("mysql driver: " + strings.TrimSpace(fmt.Sprint(v...)))
+}
 
 func isUnique(err error) bool {
 	var e *mysql.MySQLError
