@@ -35,7 +35,9 @@ type Auth struct {
 	ipHeaders  []string
 	proxies    []netip.Prefix
 	limiter    *rateLimiter
-	memo       cacheMemo // verified cookie-cache values
+	cacheMemo  *memo[*cachedSession] // session_data cookie value → entry
+	tokenMemo  *memo[string]         // verified session_token cookie value → raw token
+	hdr        headerValues
 
 	userTable    *schema.Table
 	sessionTable *schema.Table
@@ -124,6 +126,12 @@ func (a *Auth) init(opts Options) error {
 	if s.CookieCache.MaxAge < time.Second {
 		return errors.New("krag: Options.Session.CookieCache.MaxAge must be at least one second")
 	}
+	if st := s.CookieCache.Strategy; st != CookieCacheReference && st != CookieCacheCompact {
+		return fmt.Errorf("krag: Options.Session.CookieCache.Strategy %q: want %q or %q", st, CookieCacheReference, CookieCacheCompact)
+	}
+	if s.CookieCache.MemoEntries < 16 {
+		return errors.New("krag: Options.Session.CookieCache.MemoEntries must be at least 16")
+	}
 	if e := &o.EmailAndPassword; e.MinPasswordLength < 1 || e.MaxPasswordLength < e.MinPasswordLength {
 		return errors.New("krag: Options.EmailAndPassword.MinPasswordLength must be at least 1 and at most MaxPasswordLength")
 	}
@@ -160,6 +168,9 @@ func (a *Auth) init(opts Options) error {
 	a.store = st
 
 	a.signer = signed.New(o.Secret)
+	a.cacheMemo = newMemo(o.Session.CookieCache.MemoEntries, func(c *cachedSession, now int64) bool { return c.expiresAt <= now })
+	a.tokenMemo = newMemo[string](o.Session.CookieCache.MemoEntries, nil)
+	a.hdr = newHeaderValues()
 	a.hasher = o.EmailAndPassword.Hasher
 	if a.hasher == nil {
 		a.hasher = passhash.NewScrypt(0)
@@ -247,6 +258,12 @@ func fillDefaults(o *Options) error {
 	}
 	if s.CookieCache.Version == "" {
 		s.CookieCache.Version = "1"
+	}
+	if s.CookieCache.Strategy == "" {
+		s.CookieCache.Strategy = CookieCacheReference
+	}
+	if s.CookieCache.MemoEntries == 0 {
+		s.CookieCache.MemoEntries = 10_000
 	}
 	e := &o.EmailAndPassword
 	if e.MinPasswordLength == 0 {

@@ -122,3 +122,36 @@ func TestSignOutExpiresCookies(t *testing.T) {
 		t.Error("session row survived sign-out")
 	}
 }
+
+// TestReferenceCacheCookieIsSmallAndAnonymous: the default cache cookie is a 22-character key
+// with nothing of the user in it, and an unknown key (another instance, a restart) falls back
+// to the database and gets a fresh key.
+func TestReferenceCacheCookieIsSmallAndAnonymous(t *testing.T) {
+	opts := krag.Options{}
+	opts.Session.CookieCache.Enabled = true
+	srv := kragtest.New(t, opts)
+	res := signUpRaw(t, srv, `{"name":"Ref","email":"ref@example.com","password":"password123"}`)
+	line := setCookie(res.Header, "better-auth.session_data")
+	v, _, _ := strings.Cut(strings.TrimPrefix(line, "better-auth.session_data="), ";")
+	if len(v) != 22 || strings.Contains(line, "ref@example.com") {
+		t.Errorf("reference cache cookie = %q, want a 22-character key", line)
+	}
+	// A second Auth on the same database does not know the key: it answers from the database.
+	second, err := krag.New(krag.Options{BaseURL: srv.URL, Secret: kragtest.Secret, Database: srv.DB,
+		Session: krag.SessionOptions{CookieCache: krag.CookieCacheOptions{Enabled: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := setCookie(res.Header, "better-auth.session_token")
+	tok, _, _ = strings.Cut(tok, ";")
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/auth/get-session", nil)
+	req.Header.Set("Cookie", tok+"; better-auth.session_data="+v)
+	rec := newRecorder()
+	second.ServeHTTP(rec, req)
+	if rec.code != 200 || !strings.Contains(rec.body.String(), `"email":"ref@example.com"`) {
+		t.Fatalf("get-session on another instance = %d %s", rec.code, rec.body.String())
+	}
+	if l := setCookie(rec.header, "better-auth.session_data"); l == "" || strings.Contains(l, v) {
+		t.Errorf("another instance did not issue its own cache key: %q", l)
+	}
+}

@@ -133,7 +133,7 @@ func (a *Auth) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
-	r := &Request{HTTP: hr, auth: a, route: rt, params: params}
+	r := &Request{HTTP: hr, auth: a, route: rt, params: params, w: w}
 	err := a.serve(r)
 	a.respond(w, r, err)
 }
@@ -190,9 +190,6 @@ func codeOf(err error) Code {
 // respond writes the response built in r, or err.
 func (a *Auth) respond(w http.ResponseWriter, r *Request, err error) {
 	h := w.Header()
-	for k, v := range r.header {
-		h[k] = v
-	}
 	for _, c := range r.cookies {
 		h.Add("Set-Cookie", c)
 	}
@@ -223,7 +220,7 @@ func (a *Auth) respond(w http.ResponseWriter, r *Request, err error) {
 		h.Set("Location", r.location)
 	}
 	if !r.html {
-		h.Set("Content-Type", "application/json")
+		h["Content-Type"] = a.hdr.json
 	}
 	w.WriteHeader(r.status)
 	if r.result != nil && r.HTTP.Method != http.MethodHead {

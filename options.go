@@ -115,6 +115,12 @@ type CookieCacheOptions struct {
 	MaxAge time.Duration
 	// Version is stored in the cache; a cache of another version is ignored. Default "1".
 	Version string
+	// Strategy is the cookie's format: CookieCacheReference (the default: a random key into
+	// this process's memory, 22 bytes and no personal data in the browser) or
+	// CookieCacheCompact (Better Auth's signed JSON, for sharing cookies with Better Auth).
+	Strategy CookieCacheStrategy
+	// MemoEntries bounds the in-memory cache entries (about 2 KiB each). Default 10,000.
+	MemoEntries int
 }
 
 // UserOptions configures the user table and user endpoints.

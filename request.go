@@ -75,7 +75,7 @@ type Request struct {
 	status   int
 	result   []byte
 	html     bool // result is an HTML page, not JSON
-	header   http.Header
+	w        http.ResponseWriter
 	cookies  []string
 	location string
 }
@@ -111,12 +111,7 @@ func (r *Request) RawBody(key string) json.RawMessage { return r.body[key] }
 func (r *Request) HasBody() bool { return r.isBody }
 
 // Header returns the response headers being built.
-func (r *Request) Header() http.Header {
-	if r.header == nil {
-		r.header = http.Header{}
-	}
-	return r.header
-}
+func (r *Request) Header() http.Header { return r.w.Header() }
 
 // JSON sets the response: status 200 and v encoded as JSON.
 func (r *Request) JSON(v any) error {

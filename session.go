@@ -36,7 +36,7 @@ func (a *Auth) loadSession(ctx context.Context, r *Request, hr *http.Request, o 
 		return nil, nil
 	}
 	if cacheOn && hasCache && !o.noCache {
-		if c, ok := a.decodeCache(cacheVal, tok); ok {
+		if c, ok := a.cachedFor(cacheVal, tok); ok {
 			if err := a.gate(c.data.User); err != nil {
 				a.clearCookies(setCookie)
 				return nil, err
@@ -154,7 +154,7 @@ func (a *Auth) RequireSession(next http.Handler) http.Handler {
 
 func (a *Auth) sessionMiddleware(next http.Handler, required bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, hr *http.Request) {
-		r := &Request{HTTP: hr, auth: a}
+		r := &Request{HTTP: hr, auth: a, w: w}
 		sd, err := a.loadSession(hr.Context(), r, hr, loadOptions{})
 		for _, c := range r.cookies {
 			w.Header().Add("Set-Cookie", c)
@@ -186,26 +186,23 @@ func jsTruthy(s string) bool { return s != "" }
 
 func (a *Auth) handleGetSession(r *Request) error {
 	h := r.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	q := r.HTTP.URL.Query()
-	o := loadOptions{noCache: jsTruthy(q.Get("disableCookieCache")), noRefresh: jsTruthy(q.Get("disableRefresh"))}
-	// Fast path for the cookie cache: answer with the cached JSON as it is.
+	h["Cache-Control"] = a.hdr.noStore
+	h["Pragma"] = a.hdr.noCache
+	var o loadOptions
+	if r.HTTP.URL.RawQuery != "" {
+		q := r.Query()
+		o = loadOptions{noCache: jsTruthy(q.Get("disableCookieCache")), noRefresh: jsTruthy(q.Get("disableRefresh"))}
+	}
+	// Fast path for the cookie cache: answer with the entry's ready JSON.
 	if a.opts.Session.CookieCache.Enabled && !o.noCache {
 		if v, ok := cookie(r.HTTP, a.cookies.sessionData); ok {
 			if tok, ok := a.sessionToken(r.HTTP); ok {
-				if c, ok := a.decodeCache(v, tok); ok {
+				if c, ok := a.cachedFor(v, tok); ok {
 					if err := a.gate(c.data.User); err != nil {
 						a.clearSessionCookies(r)
 						return err
 					}
-					b := make([]byte, 0, len(c.session)+len(c.user)+24)
-					b = append(b, `{"session":`...)
-					b = append(b, c.session...)
-					b = append(b, `,"user":`...)
-					b = append(b, c.user...)
-					b = append(b, '}')
-					r.RawJSON(b)
+					r.RawJSON(c.body)
 					return nil
 				}
 			}
@@ -219,7 +216,7 @@ func (a *Auth) handleGetSession(r *Request) error {
 		r.RawJSON([]byte("null"))
 		return nil
 	}
-	r.RawJSON(a.appendSessionData(nil, sd))
+	r.RawJSON(a.appendSessionData(make([]byte, 0, 1024), sd))
 	return nil
 }
 

@@ -373,10 +373,17 @@ func (s countingStore) Update(ctx context.Context, table string, w []store.Where
 }
 
 func TestCookieCacheAnswersWithoutDatabase(t *testing.T) {
+	for _, strategy := range []krag.CookieCacheStrategy{krag.CookieCacheReference, krag.CookieCacheCompact} {
+		t.Run(string(strategy), func(t *testing.T) { testCookieCacheWithoutDatabase(t, strategy) })
+	}
+}
+
+func testCookieCacheWithoutDatabase(t *testing.T, strategy krag.CookieCacheStrategy) {
 	base := kragtest.New(t, krag.Options{}) // provides a migrated database
 	var n atomic.Int64
 	opts := krag.Options{Database: countingDB{base.DB, &n}}
 	opts.Session.CookieCache.Enabled = true
+	opts.Session.CookieCache.Strategy = strategy
 	srv := kragtest.New(t, opts)
 	c := signUp(t, srv, "cache@example.com")
 	_, other := signIn(t, srv, "cache@example.com")
@@ -414,8 +421,15 @@ func TestCookieCacheAnswersWithoutDatabase(t *testing.T) {
 }
 
 func TestForgedCacheCookieIgnored(t *testing.T) {
+	for _, strategy := range []krag.CookieCacheStrategy{krag.CookieCacheReference, krag.CookieCacheCompact} {
+		t.Run(string(strategy), func(t *testing.T) { testForgedCacheCookie(t, strategy) })
+	}
+}
+
+func testForgedCacheCookie(t *testing.T, strategy krag.CookieCacheStrategy) {
 	opts := krag.Options{}
 	opts.Session.CookieCache.Enabled = true
+	opts.Session.CookieCache.Strategy = strategy
 	srv := kragtest.New(t, opts)
 	c := signUp(t, srv, "forge@example.com")
 	sd, _ := c.GetSession(t.Context(), client.GetSessionOptions{DisableCookieCache: true})
@@ -423,6 +437,7 @@ func TestForgedCacheCookieIgnored(t *testing.T) {
 	// A cache cookie signed with another secret claims another name.
 	evilOpts := krag.Options{Secret: "another-secret-0123456789-abcdefghijklmnop"}
 	evilOpts.Session.CookieCache.Enabled = true
+	evilOpts.Session.CookieCache.Strategy = strategy
 	evil := kragtest.New(t, evilOpts)
 	ec := signUp(t, evil, "forge@example.com")
 	var forged string
@@ -446,7 +461,7 @@ func TestForgedCacheCookieIgnored(t *testing.T) {
 	if err := json.Unmarshal(body, &got); err != nil || got.Session.ID != sd.Session.ID {
 		t.Errorf("get-session with a forged cache = %s, want the real session %s", body, sd.Session.ID)
 	}
-	if l := setCookie(res.Header, "better-auth.session_data"); !strings.Contains(l, "better-auth.session_data=eyJ") {
+	if l := setCookie(res.Header, "better-auth.session_data"); !strings.Contains(l, "Max-Age=300") || strings.Contains(l, forged) {
 		t.Errorf("forged cache not replaced by a fresh one: %q", l)
 	}
 }

@@ -80,7 +80,7 @@ func (a *Auth) resetSessionCookies(r *Request, sd *SessionData) {
 	if dr {
 		maxAge = -1
 	}
-	r.SetCookie(a.cookies.line(a.cookies.sessionToken, a.signer.CookieValue(sd.Session.Token), maxAge))
+	r.SetCookie(a.cookies.line(a.cookies.sessionToken, a.signedToken(sd.Session.Token), maxAge))
 	a.setCacheCookie(r, sd, dr)
 }
 

@@ -12,6 +12,9 @@ import { join, resolve } from 'node:path';
 import { after, afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createAuthClient } from 'better-auth/client';
+import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
 
 /** SECRET is the BETTER_AUTH_SECRET of servers started without one. */
 export const SECRET = 'krag-compat-secret-0123456789abcdefghijklmnop';
@@ -67,6 +70,7 @@ function freePort() {
 }
 
 const cleanups = [];
+function require_debug(m) { if (process.env.DEBUG_STOP) process.stderr.write(m + '\n'); }
 
 /**
  * cleanup registers fn to run when the test file's tests end. Cleanups run last-registered
@@ -89,17 +93,196 @@ export function tempDir() {
 }
 
 /**
+ * DATABASE is the kind of database the tests run krag on: $COMPAT_DATABASE, one of sqlite
+ * (the default), mysql or postgres. mysql and postgres need the server named by SERVER_DSN_VAR.
+ */
+export const DATABASE = process.env.COMPAT_DATABASE || 'sqlite';
+
+/** SERVER_DSN_VAR names the variable that holds the DSN of the server each kind runs on. */
+export const SERVER_DSN_VAR = { mysql: 'KRAG_TEST_MYSQL_DSN', postgres: 'KRAG_TEST_POSTGRES_DSN' };
+
+if (!['sqlite', 'mysql', 'postgres'].includes(DATABASE)) {
+  throw new Error(`COMPAT_DATABASE=${JSON.stringify(DATABASE)}: want sqlite, mysql or postgres`);
+}
+if (DATABASE !== 'sqlite' && !process.env[SERVER_DSN_VAR[DATABASE]]) {
+  const example = DATABASE === 'mysql'
+    ? 'mysql://krag:krag@127.0.0.1:3307/krag'
+    : 'postgres://postgres@127.0.0.1:5433/postgres?sslmode=disable';
+  throw new Error(
+    `COMPAT_DATABASE=${DATABASE} needs ${SERVER_DSN_VAR[DATABASE]}, the DSN of a server where its user may ` +
+    `create ${DATABASE === 'mysql' ? 'databases' : 'schemas'} (e.g. ${example}; ` +
+    `scripts/services.sh start, then eval "$(scripts/services.sh env)")`,
+  );
+}
+
+/**
+ * TestDatabase is one database a test runs krag on, created empty by freshDatabase and dropped
+ * when the test file ends:
+ *  - sqlite: a new file in a temp dir;
+ *  - mysql: `create database krag_compat_<random>` (utf8mb4) on $KRAG_TEST_MYSQL_DSN's server;
+ *  - postgres: `create schema krag_compat_<random>` in $KRAG_TEST_POSTGRES_DSN's database, which
+ *    krag selects with `?search_path=<schema>` in its DSN (pgx sends unknown URL parameters to
+ *    the server as run-time parameters).
+ * dsn is krag's --database; client holds what a Node driver needs to reach the same database
+ * (path for better-sqlite3, uri for mysql2, connectionString and options for pg).
+ *
+ * all(sql, params) and run(sql, params) query it directly (all returns the rows, run the number
+ * of rows changed). Write SQL as for SQLite: "double-quoted" names and ? placeholders (MySQL
+ * sessions use ANSI_QUOTES; for PostgreSQL ? becomes $1, $2, ...). Date parameters are stored
+ * as each database stores Better Auth's dates (ISO text on SQLite, spec §7.3), booleans as 1/0
+ * on SQLite. Counts may come back as strings (PostgreSQL bigint): wrap them in Number().
+ */
+class TestDatabase {
+  #conn;
+  #drop;
+
+  constructor(kind, { name, dsn, client, drop }) {
+    this.kind = kind;
+    this.name = name;
+    this.dsn = dsn;
+    this.client = client;
+    this.#drop = drop;
+  }
+
+  /** path is the SQLite file (sqlite only). */
+  get path() { return this.client.path; }
+
+  async #connect() {
+    if (this.#conn) return this.#conn;
+    if (this.kind === 'sqlite') {
+      this.#conn = new Database(this.client.path, { timeout: 5000 });
+    } else if (this.kind === 'mysql') {
+      const c = await mysql.createConnection({ uri: this.client.uri, timezone: 'Z' });
+      // As krag's own sessions: UTC, so timestamp(3) values mean the same on both sides.
+      await c.query(`SET time_zone = '+00:00', SESSION sql_mode = CONCAT(@@sql_mode, ',ANSI_QUOTES')`);
+      this.#conn = c;
+    } else {
+      const c = new pg.Client(this.client);
+      await c.connect();
+      this.#conn = c;
+    }
+    return this.#conn;
+  }
+
+  #params(params) {
+    if (this.kind !== 'sqlite') return params;
+    return params.map((v) => {
+      if (v instanceof Date) return v.toISOString();
+      if (typeof v === 'boolean') return v ? 1 : 0;
+      return v;
+    });
+  }
+
+  async #exec(sql, params) {
+    const conn = await this.#connect();
+    params = this.#params(params);
+    if (this.kind === 'sqlite') {
+      const stmt = conn.prepare(sql);
+      return stmt.reader ? { rows: stmt.all(...params), changes: 0 } : { rows: [], changes: stmt.run(...params).changes };
+    }
+    if (this.kind === 'mysql') {
+      const [res] = await conn.query(sql, params);
+      return Array.isArray(res) ? { rows: res, changes: 0 } : { rows: [], changes: res.affectedRows };
+    }
+    let n = 0;
+    const res = await conn.query(sql.replace(/\?/g, () => `$${++n}`), params);
+    return { rows: res.rows, changes: res.rowCount };
+  }
+
+  /** all runs a query and returns its rows. */
+  async all(sql, params = []) { return (await this.#exec(sql, params)).rows; }
+
+  /** run runs a statement and returns how many rows it changed. */
+  async run(sql, params = []) { return (await this.#exec(sql, params)).changes; }
+
+  /** close closes the connection of all and run (it reopens on the next use). */
+  async close() {
+    const c = this.#conn;
+    this.#conn = undefined;
+    if (!c) return;
+    if (this.kind === 'sqlite') c.close();
+    else await c.end();
+  }
+
+  /** drop closes the connection and removes the database. cleanup calls it. */
+  async drop() {
+    await this.close();
+    await this.#drop();
+  }
+}
+
+/**
+ * freshDatabase creates an empty database of the given kind (default DATABASE) and registers
+ * its removal when the test file ends. See TestDatabase.
+ */
+export async function freshDatabase(kind = DATABASE) {
+  const name = `krag_compat_${randomBytes(6).toString('hex')}`;
+  let db;
+  if (kind === 'sqlite') {
+    db = sqliteDatabase(join(tempDir(), `${name}.db`));
+  } else if (kind === 'mysql') {
+    const server = process.env[SERVER_DSN_VAR.mysql];
+    const admin = async (sql) => {
+      const c = await mysql.createConnection({ uri: server });
+      try { await c.query(sql); } finally { await c.end(); }
+    };
+    await admin(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    db = new TestDatabase(kind, {
+      name,
+      dsn: url.href,
+      client: { uri: url.href },
+      drop: () => admin(`DROP DATABASE IF EXISTS \`${name}\``),
+    });
+  } else if (kind === 'postgres') {
+    const server = process.env[SERVER_DSN_VAR.postgres];
+    const admin = async (sql) => {
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      try { await c.query(sql); } finally { await c.end(); }
+    };
+    await admin(`CREATE SCHEMA "${name}"`);
+    const url = new URL(server);
+    url.searchParams.set('search_path', name);
+    db = new TestDatabase(kind, {
+      name,
+      dsn: url.href,
+      client: { connectionString: server, options: `-c search_path=${name}` },
+      drop: () => admin(`DROP SCHEMA IF EXISTS "${name}" CASCADE`),
+    });
+  } else {
+    throw new Error(`freshDatabase: unknown kind ${kind}`);
+  }
+  cleanup(() => db.drop());
+  return db;
+}
+
+/**
+ * sqliteDatabase wraps an existing SQLite file as a TestDatabase; dropping it only closes the
+ * connection (the file belongs to its temp dir).
+ */
+export function sqliteDatabase(path) {
+  return new TestDatabase('sqlite', { name: path, dsn: `sqlite:${path}`, client: { path }, drop: async () => {} });
+}
+
+/**
  * startKrag starts `krag serve` on a free loopback port and waits for GET /api/auth/ok.
  * Options: env (extra environment, e.g. {KRAG_COOKIE_CACHE: '0'}), secret (BETTER_AUTH_SECRET),
- * dbPath (SQLite file; default a new one in a temp dir). It registers node:test hooks that stop
- * the server when the file's tests end and print the server's (debug) log after a failed test.
+ * database (a TestDatabase; default a fresh one of the kind COMPAT_DATABASE names), dbPath
+ * (instead of database: an existing SQLite file). The server's database is server.db. It
+ * registers node:test hooks that stop the server when the file's tests end (before its database
+ * is dropped) and print the server's (debug) log after a failed test.
  */
-export async function startKrag({ env = {}, secret = SECRET, dbPath } = {}) {
+export async function startKrag({ env = {}, secret = SECRET, database, dbPath } = {}) {
+  if (!database) {
+    database = dbPath ? sqliteDatabase(dbPath) : await freshDatabase();
+    if (dbPath) cleanup(() => database.drop());
+  }
   const dir = tempDir();
-  dbPath ??= join(dir, 'krag.db');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const args = ['serve', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${dbPath}`, '--log-level', 'debug'];
+  const args = ['serve', '--addr', `127.0.0.1:${port}`, '--database', database.dsn, '--log-level', 'debug'];
   const child = spawn(kragBin(), args, {
     cwd: dir,
     env: kragEnv({ BETTER_AUTH_SECRET: secret, BETTER_AUTH_URL: url, ...env }),
@@ -112,7 +295,10 @@ export async function startKrag({ env = {}, secret = SECRET, dbPath } = {}) {
 
   const server = {
     url,
-    dbPath,
+    /** db is the server's database (a TestDatabase), for tests that read or edit it. */
+    db: database,
+    /** dbPath is the SQLite file, when the database is SQLite. */
+    dbPath: database.kind === 'sqlite' ? database.path : undefined,
     dir,
     log: () => log,
     /** browser returns an official client with its own cookie jar; see Browser. */
@@ -121,6 +307,7 @@ export async function startKrag({ env = {}, secret = SECRET, dbPath } = {}) {
     request: (path, init) => request(url, path, init),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      require_debug(new Error('stop called').stack);
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

@@ -2,18 +2,16 @@
 // lifetime rules, with several browsers signed in as one user. The cookie cache is off
 // (KRAG_COOKIE_CACHE=0) so that a revoked session is gone at the next get-session; with the
 // cache on, Better Auth and Krag both keep answering from the cache for up to its max age
-// (spec §4.5).
+// (spec §4.5). The session-lifetime tests edit session rows in Krag's database, whichever
+// COMPAT_DATABASE selects.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import {
-  SESSION_COOKIE, TOKEN_RE, assertError, assertOK, cleanup, signIn, signUp, startKrag,
+  SESSION_COOKIE, TOKEN_RE, assertError, assertOK, signIn, signUp, startKrag,
 } from './harness.mjs';
 
 const krag = await startKrag({ env: { KRAG_COOKIE_CACHE: '0' } });
-const db = new Database(krag.dbPath, { timeout: 5000 });
-cleanup(() => db.close());
 const NULL = { data: null, error: null };
 
 describe('list-sessions and revoking (§2.6-§2.9)', () => {
@@ -141,11 +139,12 @@ describe('change-password (§2.13)', () => {
 
 describe('session lifetime (§4.5, §4.6, §2.15)', () => {
   const DAY = 86400e3;
-  // Krag stores dates as Better Auth does on SQLite: ISO-8601 text (spec §7.3).
-  const setSession = (id, fields) => {
+  // Dates are written as Better Auth writes them (spec §7.3): ISO-8601 text on SQLite,
+  // timestamp(3) on MySQL, timestamptz on PostgreSQL (krag.db converts the Date).
+  const setSession = async (id, fields) => {
     for (const [k, v] of Object.entries(fields)) {
-      const info = db.prepare(`UPDATE "session" SET "${k}" = ? WHERE "id" = ?`).run(v.toISOString(), id);
-      assert.equal(info.changes, 1, `session ${id}`);
+      const changed = await krag.db.run(`UPDATE "session" SET "${k}" = ? WHERE "id" = ?`, [v, id]);
+      assert.equal(changed, 1, `session ${id}`);
     }
   };
 
@@ -156,7 +155,7 @@ describe('session lifetime (§4.5, §4.6, §2.15)', () => {
 
     // Created two days ago, expiring in five: get-session pushes expiry to now + 7 days and
     // re-sends the same cookie.
-    setSession(id, { createdAt: new Date(Date.now() - 2 * DAY), expiresAt: new Date(Date.now() + 5 * DAY) });
+    await setSession(id, { createdAt: new Date(Date.now() - 2 * DAY), expiresAt: new Date(Date.now() + 5 * DAY) });
     const before = Date.now();
     const s = assertOK(await a.client.getSession());
     const ahead = s.session.expiresAt - before;
@@ -170,10 +169,11 @@ describe('session lifetime (§4.5, §4.6, §2.15)', () => {
       'Session expired. Re-authenticate to perform this action.');
 
     // Expired: get-session answers null, expires the cookies and deletes the row.
-    setSession(id, { expiresAt: new Date(Date.now() - 60e3) });
+    await setSession(id, { expiresAt: new Date(Date.now() - 60e3) });
     assert.deepEqual(await a.client.getSession(), NULL);
     assert.ok(a.jar.lastSetCookie.includes(`${SESSION_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`));
     assert.equal(a.jar.get(SESSION_COOKIE), undefined);
-    assert.equal(db.prepare('SELECT count(*) AS n FROM "session" WHERE "id" = ?').get(id).n, 0);
+    const [{ n }] = await krag.db.all('SELECT count(*) AS n FROM "session" WHERE "id" = ?', [id]);
+    assert.equal(Number(n), 0);
   });
 });

@@ -31,6 +31,8 @@ type Config struct {
 	TrustedOrigins []string
 	// CookieCache is the session cookie cache's lifetime; 0 turns it off.
 	CookieCache time.Duration
+	// CookieCacheStrategy is the cache cookie's format ("" for Krag's default).
+	CookieCacheStrategy krag.CookieCacheStrategy
 	// RawTokens stores session tokens raw, for sharing a database with Better Auth.
 	RawTokens bool
 	// DisableRateLimit turns the limiter off (it is on in production); EnableRateLimit turns
@@ -56,6 +58,7 @@ func Options(c Config) krag.Options {
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
 	o.Session.CookieCache.MaxAge = c.CookieCache
+	o.Session.CookieCache.Strategy = c.CookieCacheStrategy
 	o.Session.StoreRawTokens = c.RawTokens
 	o.User.AdditionalFields = []krag.AdditionalField{RoleID, PhoneNumber, FirstName, LastName}
 	o.User.ChangeEmail.Enabled = true

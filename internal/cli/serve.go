@@ -24,6 +24,7 @@ Environment: BETTER_AUTH_SECRET (required in production; generated once and kept
 database in development), BETTER_AUTH_URL (the public URL, required in production),
 BETTER_AUTH_TRUSTED_ORIGINS (comma-separated), DATABASE_URL, KRAG_ENV=production,
 KRAG_COOKIE_CACHE (0 turns the 5-minute session cookie cache off, or a duration such as 1m),
+KRAG_COOKIE_CACHE_STRATEGY (reference, the default, or compact: Better Auth's cookie format),
 KRAG_RATE_LIMIT (on or off; default on in production, off in development),
 KRAG_RAW_SESSION_TOKENS=1 (store session tokens raw, to share a database with Better Auth).`
 
@@ -128,6 +129,13 @@ func serveConfig(env *Env, dbFlag, baseFlag string, log *slog.Logger) (app.Confi
 		return cfg, "", err
 	}
 	cfg.CookieCache = cc
+	switch v := strings.ToLower(env.Getenv("KRAG_COOKIE_CACHE_STRATEGY")); v {
+	case "", "reference":
+	case "compact":
+		cfg.CookieCacheStrategy = krag.CookieCacheCompact
+	default:
+		return cfg, "", fmt.Errorf("KRAG_COOKIE_CACHE_STRATEGY=%q: want reference or compact", v)
+	}
 	switch v := strings.ToLower(env.Getenv("KRAG_RATE_LIMIT")); v {
 	case "":
 	case "on", "1", "true":

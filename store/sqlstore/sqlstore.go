@@ -61,7 +61,7 @@ func (db *DB) Store(s *schema.Schema) (store.Store, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	st := &Store{db: db, d: &db.d, tables: map[string]*table{}, stmts: &sync.Map{}}
+	st := &Store{db: db, d: &db.d, tables: map[string]*table{}, stmts: &sync.Map{}, prefixes: &sync.Map{}}
 	for i := range s.Tables {
 		st.tables[s.Tables[i].Name] = newTable(&db.d, &s.Tables[i])
 	}
@@ -116,11 +116,12 @@ func (d *Dialect) selectExpr(b []byte, alias string, f *schema.Field, quoted []b
 
 // Store implements store.Store on a DB for one schema.
 type Store struct {
-	db     *DB
-	d      *Dialect
-	tables map[string]*table
-	stmts  *sync.Map // SQL text → *sql.Stmt, shared with transaction stores
-	tx     *sql.Tx   // nil outside a transaction
+	db       *DB
+	d        *Dialect
+	tables   map[string]*table
+	stmts    *sync.Map // SQL text → *sql.Stmt, shared with transaction stores
+	prefixes *sync.Map // joinKey → *prefix
+	tx       *sql.Tx   // nil outside a transaction
 }
 
 var _ store.Store = (*Store)(nil)
@@ -422,6 +423,38 @@ func (s *Store) selectSQL(t *table, ws []store.Where, joins []store.Join) ([]byt
 		b, args, err := s.where(b, nil, t, "", ws)
 		return b, args, nil, err
 	}
+	pre, err := s.joinPrefix(t, joins)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	b = append(b[:0], pre.sql...)
+	js = pre.js
+	b, args, err := s.where(b, nil, t, "t0", ws)
+	return b, args, js, err
+}
+
+// joinKey names a SELECT ... FROM ... LEFT JOIN prefix of one table and one join.
+type joinKey struct{ table, jtable, on, key string }
+
+// prefix is a cached SELECT prefix with its joins.
+type prefix struct {
+	sql []byte
+	js  []joined
+}
+
+// joinPrefix returns "select <columns> from <table> t0 left join ... " for t and joins, built
+// once per shape: the column lists are the costly part of the statement text, and the session
+// check builds this one on every request.
+func (s *Store) joinPrefix(t *table, joins []store.Join) (*prefix, error) {
+	var key joinKey
+	if len(joins) == 1 {
+		key = joinKey{t.t.Name, joins[0].Table, joins[0].On, joins[0].Key}
+		if v, ok := s.prefixes.Load(key); ok {
+			return v.(*prefix), nil
+		}
+	}
+	b := make([]byte, 0, 512)
+	b = append(b, "select "...)
 	appendCols := func(alias string, tb *table) {
 		for i := range tb.t.Fields {
 			if i > 0 {
@@ -432,22 +465,23 @@ func (s *Store) selectSQL(t *table, ws []store.Where, joins []store.Join) ([]byt
 		}
 	}
 	appendCols("t0", t)
+	var js []joined
 	for i, j := range joins {
 		jt, err := s.table(j.Table)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		on, err := t.field(j.On)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		key := j.Key
-		if key == "" {
-			key = "id"
+		k := j.Key
+		if k == "" {
+			k = "id"
 		}
-		kf, err := jt.field(key)
+		kf, err := jt.field(k)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		b = append(b, ", "...)
 		alias := fmt.Sprintf("t%d", i+1)
@@ -469,8 +503,11 @@ func (s *Store) selectSQL(t *table, ws []store.Where, joins []store.Join) ([]byt
 		b = append(b, " = t0."...)
 		b = append(b, j.on.quoted...)
 	}
-	b, args, err := s.where(b, nil, t, "t0", ws)
-	return b, args, js, err
+	p := &prefix{sql: b, js: js}
+	if len(joins) == 1 {
+		s.prefixes.Store(key, p)
+	}
+	return p, nil
 }
 
 // scan reads one row of t (and its joins) into a Record.
@@ -479,8 +516,8 @@ func scan(rows *sql.Rows, t *table, js []joined) (store.Record, error) {
 	for _, j := range js {
 		n += len(j.t.t.Fields)
 	}
-	vals := make([]any, n)
-	ptrs := make([]any, n)
+	buf := make([]any, 2*n)
+	vals, ptrs := buf[:n], buf[n:]
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
