@@ -70,7 +70,6 @@ function freePort() {
 }
 
 const cleanups = [];
-function require_debug(m) { if (process.env.DEBUG_STOP) process.stderr.write(m + '\n'); }
 
 /**
  * cleanup registers fn to run when the test file's tests end. Cleanups run last-registered
@@ -307,7 +306,8 @@ export async function startKrag({ env = {}, secret = SECRET, database, dbPath } 
     request: (path, init) => request(url, path, init),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      require_debug(new Error('stop called').stack);
+      // Marked in the log, so that a server stopped by anything else stands out.
+      log += `[harness] ${new Date().toISOString()} server.stop(): SIGTERM\n`;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

@@ -169,6 +169,10 @@ func (d Dialect) CreateTable(s *Schema, t *Table) string {
 		}
 	}
 	b.WriteString(")")
+	if d == MySQL {
+		// Whatever the database's default, names and user agents need all of Unicode.
+		b.WriteString(" character set utf8mb4")
+	}
 	return b.String()
 }
 

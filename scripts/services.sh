@@ -38,6 +38,7 @@ start_mariadb() {
   fi
   /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$d/data" --socket="$d/sock" --pid-file="$d/pid" \
     --bind-address=127.0.0.1 --port="$MY_PORT" --skip-name-resolve --innodb-flush-log-at-trx-commit=2 \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=500 --log-error="$d/error.log" &
   for _ in $(seq 200); do
     mariadb --no-defaults -uroot --socket="$d/sock" -e 'select 1' >/dev/null 2>&1 && break

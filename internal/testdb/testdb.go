@@ -117,7 +117,8 @@ func openMySQL(t testing.TB, admin string) *sqlstore.DB {
 	}
 	defer adb.Close()
 	name := randomName("krag_t_")
-	if _, err := adb.ExecContext(ctx, "create database `"+name+"` character set utf8mb4 collate utf8mb4_bin"); err != nil {
+	// latin1 on purpose: Krag's tables must bring their own character set.
+	if _, err := adb.ExecContext(ctx, "create database `"+name+"` character set latin1"); err != nil {
 		t.Fatalf("testdb: create database: %v", err)
 	}
 	t.Cleanup(func() {

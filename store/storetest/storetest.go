@@ -342,7 +342,7 @@ func testTime(t *testing.T, ctx context.Context, st store.Store) {
 }
 
 func testValues(t *testing.T, ctx context.Context, st store.Store) {
-	rec := item("v", "values ✓ 日本語 \"quoted\" 'single' \\ back", 1)
+	rec := item("v", "values ✓ 日本語 😀 \"quoted\" 'single' \\ back", 1)
 	rec["big"] = int64(1) << 40
 	rec["flag"] = true
 	rec["n"] = int64(-2147483648)
