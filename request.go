@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 	"unicode/utf16"
 )
 
@@ -141,12 +142,21 @@ func (r *Request) SetCookie(line string) { r.cookies = append(r.cookies, line) }
 
 // --- body parsing (shared/spec/better-auth-core.md §1.3) ---
 
+// bodyReadTimeout bounds reading a request body.
+const bodyReadTimeout = 30 * time.Second
+
 func (a *Auth) parseBody(r *Request) error {
 	hr := r.HTTP
 	if hr.Body == nil || hr.Body == http.NoBody {
 		return nil
 	}
 	limit := a.opts.Advanced.MaxBodyBytes
+	if r.w != nil {
+		// A body trickled in slowly must not hold the handler: servers without a ReadTimeout
+		// (krag serve has none, to keep timers off the session check) get one here.
+		rc := http.NewResponseController(r.w)
+		rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	}
 	data, err := io.ReadAll(io.LimitReader(hr.Body, limit+1))
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -72,9 +72,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	})
 	srv := &http.Server{
 		Handler:           mux,
+		// Headers must arrive within 10 s (slowloris); bodies are bounded by Krag itself, which
+		// sets a read deadline only on requests that have one, so the GETs of the session
+		// check pay for no timer. Answers are small enough for the socket buffer: no write
+		// timeout is needed to keep a slow reader from holding a handler.
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
