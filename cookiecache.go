@@ -230,3 +230,12 @@ func (a *Auth) verifyCache(value string) (*cachedSession, bool) {
 	body = append(body, '}')
 	return &cachedSession{data: sd, body: body, expiresAt: outer.ExpiresAt}, true
 }
+
+// forgetCache drops the cache entry of the request's session_data cookie: the caller signed
+// out, or its session changed and a new entry replaces it. Other browsers' entries for the same
+// session expire by themselves within MaxAge.
+func (a *Auth) forgetCache(r *Request) {
+	if v, ok := cookie(r.HTTP, a.cookies.sessionData); ok {
+		a.cacheMemo.del(v)
+	}
+}

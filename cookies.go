@@ -91,6 +91,7 @@ func (a *Auth) setSessionCookies(r *Request, sd *SessionData, dontRemember bool)
 
 // clearSessionCookies expires every session cookie.
 func (a *Auth) clearSessionCookies(r *Request) {
+	a.forgetCache(r)
 	r.SetCookie(a.cookies.expire(a.cookies.sessionToken))
 	r.SetCookie(a.cookies.expire(a.cookies.sessionData))
 	r.SetCookie(a.cookies.expire(a.cookies.dontRemember))

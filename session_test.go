@@ -584,3 +584,28 @@ func TestUpdateUserFromCachedSessionKeepsNewerFields(t *testing.T) {
 		t.Errorf("after update-user: name %q, roleId %d, want Renamed and 7", got.Name, id)
 	}
 }
+
+// TestSignOutForgetsCacheEntry: with the reference strategy, replaying a signed-out browser's
+// cookies finds no cached session. (A compact cookie is self-contained: as in Better Auth, a
+// replayed copy stays valid until it expires.)
+func TestSignOutForgetsCacheEntry(t *testing.T) {
+	opts := krag.Options{}
+	opts.Session.CookieCache.Enabled = true
+	srv := kragtest.New(t, opts)
+	c := signUp(t, srv, "forget@example.com")
+	var header []string
+	for _, ck := range c.Jar().Cookies(mustURL(srv.URL)) {
+		header = append(header, ck.Name+"="+ck.Value)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/", nil)
+	req.Header.Set("Cookie", strings.Join(header, "; "))
+	if sd, err := srv.Auth.GetSession(t.Context(), req); sd == nil || err != nil {
+		t.Fatalf("GetSession before sign-out = %v, %v", sd, err)
+	}
+	if err := c.SignOut(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if sd, err := srv.Auth.GetSession(t.Context(), req); sd != nil || err != nil {
+		t.Errorf("replayed cookies after sign-out = %v, %v, want no session", sd, err)
+	}
+}

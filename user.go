@@ -81,6 +81,7 @@ func (a *Auth) resetSessionCookies(r *Request, sd *SessionData) {
 		maxAge = -1
 	}
 	r.SetCookie(a.cookies.line(a.cookies.sessionToken, a.signedToken(sd.Session.Token), maxAge))
+	a.forgetCache(r)
 	a.setCacheCookie(r, sd, dr)
 }
 

@@ -17,6 +17,13 @@ log() { echo "[services] $*" >&2; }
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 
+# free_port N: N, or the next port above it that nothing listens on.
+free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
 install() {
   local pkgs=()
   command -v mariadbd >/dev/null || [[ -x /usr/sbin/mariadbd ]] || pkgs+=(mariadb-server mariadb-client)
@@ -39,7 +46,7 @@ start_mariadb() {
   /usr/sbin/mariadbd --no-defaults --user=mysql --datadir="$d/data" --socket="$d/sock" --pid-file="$d/pid" \
     --bind-address=127.0.0.1 --port="$MY_PORT" --skip-name-resolve --innodb-flush-log-at-trx-commit=2 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-    --max-connections=500 --log-error="$d/error.log" &
+    --max-connections=500 --log-error="$d/error.log" >"$d/stdout.log" 2>&1 &
   for _ in $(seq 200); do
     mariadb --no-defaults -uroot --socket="$d/sock" -e 'select 1' >/dev/null 2>&1 && break
     sleep 0.1
@@ -88,6 +95,9 @@ case ${1:-} in
     install
     stop
     mkdir -p "$DIR"
+    MY_PORT=$(free_port "$MY_PORT")
+    PG_PORT=$(free_port "$PG_PORT")
+    echo "$MY_PORT" >"$DIR/mysql.port"
     start_mariadb
     start_postgres
     write_env ;;
@@ -95,7 +105,7 @@ case ${1:-} in
   mariadb-stop)   # for the outage test: stop MariaDB, keep its data
     kill "$(cat "$DIR/mariadb/pid")"
     for _ in $(seq 100); do [[ -S $DIR/mariadb/sock ]] || break; sleep 0.1; done ;;
-  mariadb-start) start_mariadb ;;
+  mariadb-start) MY_PORT=$(cat "$DIR/mysql.port"); start_mariadb ;;
   env) cat "$DIR/env" ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac

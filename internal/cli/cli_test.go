@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kragauth/krag/schema"
 )
 
 // goldenDir is the package's testdata, resolved before tests change directory.
@@ -219,5 +221,27 @@ func TestRedact(t *testing.T) {
 		if got := redact(in); got != want {
 			t.Errorf("redact(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestServeRefusesPartialSchema: a database that has Krag's tables but lacks columns (here, a
+// Better Auth schema without the seed's fields) stops serve with the command to run.
+func TestServeRefusesPartialSchema(t *testing.T) {
+	dir := inTempDir(t)
+	dsn := "sqlite:" + filepath.Join(dir, "partial.db")
+	db, err := openDatabase(t.Context(), dsn, &Env{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(t.Context(), &schema.Schema{Tables: schema.Core()}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	code, _, errs := run(t, "serve", "--addr", "127.0.0.1:0", "--database", dsn)
+	if code != 1 || !strings.Contains(errs, "add column user.roleId") || !strings.Contains(errs, "run: krag migrate --database "+dsn) {
+		t.Errorf("serve on a partial schema = %d %q, want a refusal naming krag migrate", code, errs)
+	}
+	if code, out, _ := run(t, "migrate", "--database", dsn); code != 0 || !strings.Contains(out, "add column user.roleId") {
+		t.Errorf("migrate = %d %q", code, out)
 	}
 }

@@ -59,9 +59,9 @@ func openDatabase(ctx context.Context, dsn string, env *Env) (*sqlstore.DB, erro
 	scheme, _, _ := strings.Cut(dsn, ":")
 	switch strings.ToLower(scheme) {
 	case "mysql", "mariadb":
-		return mysql.Open(ctx, dsn, mysql.Options{MaxOpenConns: pool.maxOpen, QueryTimeout: pool.queryTimeout})
+		return mysql.Open(ctx, dsn, mysql.Options{Pool: sqlstore.Pool{MaxOpenConns: pool.maxOpen, QueryTimeout: pool.queryTimeout}})
 	case "postgres", "postgresql":
-		return postgres.Open(ctx, dsn, postgres.Options{MaxOpenConns: pool.maxOpen, QueryTimeout: pool.queryTimeout})
+		return postgres.Open(ctx, dsn, postgres.Options{Pool: sqlstore.Pool{MaxOpenConns: pool.maxOpen, QueryTimeout: pool.queryTimeout}})
 	}
 	return sqlite.Open(ctx, dsn, sqlite.Options{MaxOpenConns: pool.maxOpen})
 }

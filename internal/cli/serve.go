@@ -71,7 +71,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(w, "Krag is running. The auth API is at %s/ok.\n", auth.BasePath())
 	})
 	srv := &http.Server{
-		Handler:           mux,
+		Handler: mux,
 		// Headers must arrive within 10 s (slowloris); bodies are bounded by Krag itself, which
 		// sets a read deadline only on requests that have one, so the GETs of the session
 		// check pay for no timer. Answers are small enough for the socket buffer: no write

@@ -33,7 +33,7 @@ type answer struct {
 func TestMariaDBOutage(t *testing.T) {
 	if os.Getenv("KRAG_TEST_OUTAGE") != "1" {
 		if testdb.CI() {
-			t.Log("run by scripts/test.sh in its own step (KRAG_TEST_OUTAGE=1)")
+			t.Fatal("the outage test stops the shared MariaDB: run it alone with KRAG_TEST_OUTAGE=1, as scripts/test.sh does")
 		}
 		t.Skip("set KRAG_TEST_OUTAGE=1 to stop and start the test MariaDB (scripts/test.sh does)")
 	}

@@ -26,6 +26,8 @@ import (
 	_ "github.com/go-sql-driver/mysql" // admin connections for CREATE DATABASE
 	_ "github.com/jackc/pgx/v5/stdlib" // admin connections for CREATE SCHEMA
 
+	"github.com/kragauth/krag/schema"
+	"github.com/kragauth/krag/store"
 	"github.com/kragauth/krag/store/mysql"
 	"github.com/kragauth/krag/store/postgres"
 	"github.com/kragauth/krag/store/sqlite"
@@ -129,7 +131,7 @@ func openMySQL(t testing.TB, admin string) *sqlstore.DB {
 		}
 	})
 	cfg.DBName = name
-	db, err := mysql.Open(ctx, cfg.FormatDSN(), mysql.Options{MaxOpenConns: 8, ConnMaxLifetime: time.Minute})
+	db, err := mysql.Open(ctx, cfg.FormatDSN(), mysql.Options{Pool: sqlstore.Pool{MaxOpenConns: 8, ConnMaxLifetime: time.Minute}})
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
@@ -163,10 +165,26 @@ func openPostgres(t testing.TB, admin string) *sqlstore.DB {
 	q := u.Query()
 	q.Set("search_path", name)
 	u.RawQuery = q.Encode()
-	db, err := postgres.Open(ctx, u.String(), postgres.Options{MaxOpenConns: 8, ConnMaxLifetime: time.Minute})
+	db, err := postgres.Open(ctx, u.String(), postgres.Options{Pool: sqlstore.Pool{MaxOpenConns: 8, ConnMaxLifetime: time.Minute}})
 	if err != nil {
 		t.Fatalf("testdb: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// StoreSetup returns a storetest.Setup on backend: a fresh database with the suite's tables.
+func StoreSetup(backend string) func(t *testing.T, s *schema.Schema) store.Store {
+	return func(t *testing.T, s *schema.Schema) store.Store {
+		t.Helper()
+		db := Open(t, backend)
+		if _, err := db.Migrate(t.Context(), s); err != nil {
+			t.Fatalf("testdb: migrate: %v", err)
+		}
+		st, err := db.Store(s)
+		if err != nil {
+			t.Fatalf("testdb: %v", err)
+		}
+		return st
+	}
 }

@@ -23,16 +23,7 @@ import (
 
 // Options tune the connection pool. The zero value is ready to use.
 type Options struct {
-	// MaxOpenConns caps open connections; 0 means 16.
-	MaxOpenConns int
-	// MaxIdleConns caps idle connections; 0 means MaxOpenConns.
-	MaxIdleConns int
-	// ConnMaxLifetime closes connections older than this; 0 means 30 minutes.
-	ConnMaxLifetime time.Duration
-	// DialTimeout bounds connecting; 0 means 5 s.
-	DialTimeout time.Duration
-	// QueryTimeout bounds every query that has no earlier deadline; 0 means 10 s.
-	QueryTimeout time.Duration
+	sqlstore.Pool
 	// Logger receives the driver's own messages (dropped connections) at debug level.
 	// Default slog.Default().
 	Logger *slog.Logger
@@ -45,10 +36,8 @@ func Open(ctx context.Context, dsn string, o Options) (*sqlstore.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = 5 * time.Second
-	}
-	cfg.Timeout = o.DialTimeout
+	pool := o.Pool.WithDefaults()
+	cfg.Timeout = pool.DialTimeout
 	lg := o.Logger
 	if lg == nil {
 		lg = slog.Default()
@@ -58,38 +47,11 @@ func Open(ctx context.Context, dsn string, o Options) (*sqlstore.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mysql: %w", err)
 	}
-	db := sql.OpenDB(conn)
-	n := o.MaxOpenConns
-	if n <= 0 {
-		n = 16
-	}
-	idle := o.MaxIdleConns
-	if idle <= 0 {
-		idle = n
-	}
-	life := o.ConnMaxLifetime
-	if life <= 0 {
-		life = 30 * time.Minute
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(idle)
-	db.SetConnMaxLifetime(life)
-	qt := o.QueryTimeout
-	if qt <= 0 {
-		qt = 10 * time.Second
-	}
-	pctx, cancel := context.WithTimeout(ctx, o.DialTimeout)
-	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("mysql: connect to %s as %s: %w", cfg.Addr, cfg.User, err)
-	}
-	return sqlstore.Open(db, sqlstore.Dialect{
+	return pool.Open(ctx, sql.OpenDB(conn), sqlstore.Dialect{
 		Name:          schema.MySQL,
 		IsUnique:      isUnique,
 		IsUnavailable: isUnavailable,
-		QueryTimeout:  qt,
-	}), nil
+	}, cfg.Addr+" as "+cfg.User)
 }
 
 // ParseDSN reads a mysql:// URL or a driver DSN into the driver's configuration, with the

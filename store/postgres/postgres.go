@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,16 +20,7 @@ import (
 
 // Options tune the connection pool. The zero value is ready to use.
 type Options struct {
-	// MaxOpenConns caps open connections; 0 means 16.
-	MaxOpenConns int
-	// MaxIdleConns caps idle connections; 0 means MaxOpenConns.
-	MaxIdleConns int
-	// ConnMaxLifetime closes connections older than this; 0 means 30 minutes.
-	ConnMaxLifetime time.Duration
-	// DialTimeout bounds connecting; 0 means 5 s.
-	DialTimeout time.Duration
-	// QueryTimeout bounds every query that has no earlier deadline; 0 means 10 s.
-	QueryTimeout time.Duration
+	sqlstore.Pool
 }
 
 // Open connects to the database named by dsn: "postgres://user:password@host:5432/db" (also
@@ -40,45 +30,15 @@ func Open(ctx context.Context, dsn string, o Options) (*sqlstore.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: DSN: %w", err)
 	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = 5 * time.Second
-	}
+	pool := o.Pool.WithDefaults()
 	if pcfg.ConnectTimeout == 0 {
-		pcfg.ConnectTimeout = o.DialTimeout
+		pcfg.ConnectTimeout = pool.DialTimeout
 	}
-	cfg := pcfg.Config
-	db := stdlib.OpenDB(*pcfg)
-	n := o.MaxOpenConns
-	if n <= 0 {
-		n = 16
-	}
-	idle := o.MaxIdleConns
-	if idle <= 0 {
-		idle = n
-	}
-	life := o.ConnMaxLifetime
-	if life <= 0 {
-		life = 30 * time.Minute
-	}
-	db.SetMaxOpenConns(n)
-	db.SetMaxIdleConns(idle)
-	db.SetConnMaxLifetime(life)
-	qt := o.QueryTimeout
-	if qt <= 0 {
-		qt = 10 * time.Second
-	}
-	pctx, cancel := context.WithTimeout(ctx, o.DialTimeout)
-	defer cancel()
-	if err := db.PingContext(pctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgres: connect to %s:%d as %s: %w", cfg.Host, cfg.Port, cfg.User, err)
-	}
-	return sqlstore.Open(db, sqlstore.Dialect{
+	return pool.Open(ctx, stdlib.OpenDB(*pcfg), sqlstore.Dialect{
 		Name:          schema.Postgres,
 		IsUnique:      isUnique,
 		IsUnavailable: isUnavailable,
-		QueryTimeout:  qt,
-	}), nil
+	}, fmt.Sprintf("%s:%d as %s", pcfg.Host, pcfg.Port, pcfg.User))
 }
 
 func isUnique(err error) bool {

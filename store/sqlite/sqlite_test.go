@@ -13,17 +13,7 @@ import (
 
 func TestConformance(t *testing.T) {
 	testdb.Require(t, "sqlite")
-	storetest.Run(t, func(t *testing.T, s *schema.Schema) store.Store {
-		db := testdb.Open(t, "sqlite")
-		if _, err := db.Migrate(t.Context(), s); err != nil {
-			t.Fatalf("migrate: %v", err)
-		}
-		st, err := db.Store(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	})
+	storetest.Run(t, testdb.StoreSetup("sqlite"))
 }
 
 // TestOneConnection runs the suite with a pool of one connection: no code path may need a

@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -50,4 +52,56 @@ func (d *Dialect) bound(ctx context.Context) (context.Context, context.CancelFun
 		return ctx, func() {}
 	}
 	return context.WithTimeout(ctx, d.QueryTimeout)
+}
+
+// Pool configures a network database's connection pool; store/mysql and store/postgres embed
+// it in their Options. The zero value is ready to use.
+type Pool struct {
+	// MaxOpenConns caps open connections; 0 means 16.
+	MaxOpenConns int
+	// MaxIdleConns caps idle connections; 0 means MaxOpenConns.
+	MaxIdleConns int
+	// ConnMaxLifetime closes connections older than this; 0 means 30 minutes.
+	ConnMaxLifetime time.Duration
+	// DialTimeout bounds connecting; 0 means 5 s.
+	DialTimeout time.Duration
+	// QueryTimeout bounds every call that has no earlier deadline; 0 means 10 s.
+	QueryTimeout time.Duration
+}
+
+// WithDefaults returns p with its zero fields set to their defaults.
+func (p Pool) WithDefaults() Pool {
+	if p.MaxOpenConns <= 0 {
+		p.MaxOpenConns = 16
+	}
+	if p.MaxIdleConns <= 0 {
+		p.MaxIdleConns = p.MaxOpenConns
+	}
+	if p.ConnMaxLifetime <= 0 {
+		p.ConnMaxLifetime = 30 * time.Minute
+	}
+	if p.DialTimeout <= 0 {
+		p.DialTimeout = 5 * time.Second
+	}
+	if p.QueryTimeout <= 0 {
+		p.QueryTimeout = 10 * time.Second
+	}
+	return p
+}
+
+// Open sets the pool's limits on db, checks that the database answers within DialTimeout and
+// wraps it for the store; on failure it closes db. what names the server in errors.
+func (p Pool) Open(ctx context.Context, db *sql.DB, d Dialect, what string) (*DB, error) {
+	p = p.WithDefaults()
+	db.SetMaxOpenConns(p.MaxOpenConns)
+	db.SetMaxIdleConns(p.MaxIdleConns)
+	db.SetConnMaxLifetime(p.ConnMaxLifetime)
+	pctx, cancel := context.WithTimeout(ctx, p.DialTimeout)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: connect to %s: %w", d.Name, what, err)
+	}
+	d.QueryTimeout = p.QueryTimeout
+	return Open(db, d), nil
 }

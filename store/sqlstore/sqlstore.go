@@ -146,6 +146,15 @@ func (t *table) field(name string) (*field, error) {
 // many lengths) are prepared per call past it.
 const maxCachedStmts = 512
 
+// bound applies the dialect's query timeout to a call outside a transaction (a transaction
+// is bounded as a whole by Tx).
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.tx != nil {
+		return ctx, func() {}
+	}
+	return s.d.bound(ctx)
+}
+
 // stmt returns the prepared statement for query, prepared once on the pool and cached, and a
 // function to call when done with it.
 func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, func(), error) {
@@ -217,11 +226,8 @@ func (db *DB) wrap(ctx context.Context, op string, err error) error {
 
 // Create implements store.Store.
 func (s *Store) Create(ctx context.Context, tableName string, rec store.Record) error {
-	if s.tx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = s.d.bound(ctx)
-		defer cancel()
-	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.table(tableName)
 	if err != nil {
 		return err
@@ -560,11 +566,8 @@ func record(t *table, vals []any) (store.Record, error) {
 
 // FindOne implements store.Store.
 func (s *Store) FindOne(ctx context.Context, tableName string, ws []store.Where, joins ...store.Join) (store.Record, error) {
-	if s.tx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = s.d.bound(ctx)
-		defer cancel()
-	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.table(tableName)
 	if err != nil {
 		return nil, err
@@ -617,11 +620,8 @@ func (s *Store) query(ctx context.Context, q string, args []any, fn func(*sql.Ro
 
 // FindMany implements store.Store.
 func (s *Store) FindMany(ctx context.Context, tableName string, q store.Query) ([]store.Record, error) {
-	if s.tx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = s.d.bound(ctx)
-		defer cancel()
-	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.table(tableName)
 	if err != nil {
 		return nil, err
@@ -681,11 +681,8 @@ func (s *Store) FindMany(ctx context.Context, tableName string, q store.Query) (
 
 // Count implements store.Store.
 func (s *Store) Count(ctx context.Context, tableName string, ws []store.Where) (int64, error) {
-	if s.tx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = s.d.bound(ctx)
-		defer cancel()
-	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.table(tableName)
 	if err != nil {
 		return 0, err
@@ -707,11 +704,8 @@ func (s *Store) Count(ctx context.Context, tableName string, ws []store.Where) (
 
 // Update implements store.Store.
 func (s *Store) Update(ctx context.Context, tableName string, ws []store.Where, set store.Record) (int64, error) {
-	if s.tx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = s.d.bound(ctx)
-		defer cancel()
-	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.table(tableName)
 	if err != nil {
 		return 0, err
@@ -759,11 +753,8 @@ func (s *Store) Update(ctx context.Context, tableName string, ws []store.Where, 
 
 // Delete implements store.Store.
 func (s *Store) Delete(ctx context.Context, tableName string, ws []store.Where) (int64, error) {
-	if s.tx == nil {
-		var cancel context.CancelFunc
-		ctx, cancel = s.d.bound(ctx)
-		defer cancel()
-	}
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	t, err := s.table(tableName)
 	if err != nil {
 		return 0, err
