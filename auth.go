@@ -150,7 +150,7 @@ func (a *Auth) init(opts Options) error {
 	}
 
 	// Plugins declare; then the schema is built from core tables, fields and plugin tables.
-	setup, err := runPlugins(a, o.Plugins)
+	setup, err := runPlugins(a, o.Development, o.Plugins)
 	if err != nil {
 		return err
 	}
@@ -291,8 +291,8 @@ func fillDefaults(o *Options) error {
 }
 
 // runPlugins calls every plugin's Init into one Setup.
-func runPlugins(a *Auth, plugins []Plugin) (*Setup, error) {
-	setup := newSetup(a)
+func runPlugins(a *Auth, dev bool, plugins []Plugin) (*Setup, error) {
+	setup := newSetup(a, dev)
 	seen := map[string]bool{}
 	for i, p := range plugins {
 		if p == nil {
@@ -322,8 +322,7 @@ func Schema(opts Options) (*schema.Schema, error) {
 	if err := fillDefaults(&o); err != nil {
 		return nil, err
 	}
-	a := &Auth{opts: o}
-	setup, err := runPlugins(a, o.Plugins)
+	setup, err := runPlugins(nil, o.Development, o.Plugins)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/client"
 	"github.com/kragauth/krag/kragtest"
+	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/schema"
 	"github.com/kragauth/krag/store/sqlite"
 )
@@ -117,5 +118,20 @@ func TestRenamedTablesWork(t *testing.T) {
 	q := "select count(*) from " + d.Quote("members") + " where " + d.Quote("email_address") + " = 'renamed@example.com'"
 	if err := srv.DB.SQL().QueryRow(q).Scan(&n); err != nil || n != 1 {
 		t.Errorf("row in members.email_address: %d, %v", n, err)
+	}
+}
+
+// TestSchemaAfterNewKeepsPlugins: collecting the schema again (krag generate, migrations) must
+// not disturb the plugins of a running Auth.
+func TestSchemaAfterNewKeepsPlugins(t *testing.T) {
+	act := active.New()
+	srv := kragtest.New(t, krag.Options{Plugins: []krag.Plugin{act}})
+	c := signUp(t, srv, "keep@example.com")
+	sd, _ := c.GetSession(t.Context(), client.GetSessionOptions{})
+	if _, err := krag.Schema(krag.Options{Plugins: []krag.Plugin{act}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := act.SetActive(t.Context(), sd.User.ID, false); err != nil {
+		t.Fatalf("SetActive after Schema = %v", err)
 	}
 }

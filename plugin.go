@@ -22,6 +22,7 @@ type Plugin interface {
 // except Auth, whose result is usable once New has returned.
 type Setup struct {
 	auth   *Auth
+	dev    bool
 	plugin string
 
 	routes    []Route
@@ -37,8 +38,8 @@ type Setup struct {
 	errs      []error
 }
 
-func newSetup(a *Auth) *Setup {
-	return &Setup{auth: a, fields: map[string][]schema.Field{}, before: map[string][]RequestHook{},
+func newSetup(a *Auth, dev bool) *Setup {
+	return &Setup{auth: a, dev: dev, fields: map[string][]schema.Field{}, before: map[string][]RequestHook{},
 		after: map[string][]RequestHook{}, rateRules: map[string]RateLimitRule{}}
 }
 
@@ -47,11 +48,12 @@ func (s *Setup) fail(format string, args ...any) {
 }
 
 // Auth returns the Auth being built. Keep it and use it at request time; during Init it is
-// not ready.
+// not ready. It is nil when the Setup only collects tables for Schema: a plugin must then keep
+// the Auth it had (a plugin value belongs to one Auth).
 func (s *Setup) Auth() *Auth { return s.auth }
 
 // Development reports whether Options.Development is set.
-func (s *Setup) Development() bool { return s.auth.opts.Development }
+func (s *Setup) Development() bool { return s.dev }
 
 // Handle adds a route. Its Method and Path form its name ("POST /two-factor/enable"), unique
 // within an Auth.

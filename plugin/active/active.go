@@ -38,7 +38,9 @@ func (p *Plugin) ID() string { return "active" }
 
 // Init implements krag.Plugin: it adds the field, a user gate and the error code.
 func (p *Plugin) Init(s *krag.Setup) error {
-	p.auth = s.Auth()
+	if a := s.Auth(); a != nil { // nil while krag.Schema only collects tables
+		p.auth = a
+	}
 	s.Field(schema.UserTable, Field.Schema())
 	s.Gate(func(u *krag.User) error {
 		if IsActive(u) {
