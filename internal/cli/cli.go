@@ -23,6 +23,7 @@ func commands() []command {
 		{"serve", "run the auth server and the web app", runServe},
 		{"migrate", "create or upgrade the database schema", runMigrate},
 		{"generate", "print the schema as SQL for a dialect", runGenerate},
+		{"access", "evaluate permission rules offline (access eval)", runAccess},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -1,0 +1,30 @@
+// Package access is Krag's ability engine: CASL's rules, conditions and decisions in Go, so
+// that a rule list means the same thing on the server as in @casl/ability in the browser
+// (shared/spec/casl-semantics.md). It is pure: no I/O, no HTTP.
+//
+// # Rules and checks
+//
+// Rules are CASL raw rules (Rule, JSON-compatible): an action, subject types, optional
+// MongoDB-style conditions, optional fields, inverted for "cannot", a reason. New builds an
+// Ability; Check, Can and Authorize answer for a type (Type("Post"): "could some Post be
+// read?") or an instance (Of("Post", post), attributes read from maps or structs by their JSON
+// names). The later rule wins when it matches; manage and all are the wildcards of the lookup,
+// not of checks; aliases expand rules, never checks.
+//
+// # Where Krag is stricter than CASL
+//
+// CASL parses conditions lazily and accepts some that can never match; a rule whose
+// conditions do not parse even grants a type-level check. Krag validates every rule when the
+// ability is built. New refuses a list with an invalid rule; Compile fails closed instead: an
+// invalid "can" is dropped, an invalid "cannot" denies everything of its actions and subjects.
+// Invalid includes unknown $-operators (even those CASL silently ignores, such as $or),
+// equality with objects or arrays, operand type errors, regular expressions Go cannot run
+// exactly as JavaScript does, and unknown ${…} placeholders. A condition that cannot be
+// evaluated on a subject (CASL throws) denies the check.
+//
+// # To the browser and to SQL
+//
+// Pack writes rules in CASL's packed form, byte for byte; Ability.Pack writes the effective
+// rules, so a browser fails closed the same way. Where gives the condition accessibleBy
+// builds for a type (rulesToCondition), for query generation.
+package access

@@ -1,0 +1,51 @@
+package access
+
+import "testing"
+
+// FuzzCond feeds arbitrary conditions and subjects to the parser and the evaluator: neither may
+// panic, and an accepted condition is re-accepted after a JSON round trip.
+func FuzzCond(f *testing.F) {
+	seeds := [][2]string{
+		{`{"authorId":1}`, `{"authorId":1}`},
+		{`{"a.b":null}`, `{"a":[{"b":1},{"c":2}]}`},
+		{`{"tags":{"$all":["a"],"$size":1}}`, `{"tags":["a"]}`},
+		{`{"m":{"$elemMatch":{"$gt":5}}}`, `{"m":[null,7]}`},
+		{`{"m":{"$elemMatch":{"x.y":1}}}`, `{"m":[0,{"x":{"y":1}}]}`},
+		{`{"s":{"$regex":"^a[\\s\\d]+$","$options":"im"}}`, `{"s":"A 1"}`},
+		{`{"n":{"$lt":"10"}}`, `{"n":[9,"x",null,true]}`},
+		{`{"x":{"$exists":false},"y.0":{"$ne":null}}`, `{"y":"abc"}`},
+		{`{"$or":[]}`, `{}`},
+		{`{"x":{"$in":[1,"1",true,null]}}`, `{"x":[]}`},
+	}
+	for _, s := range seeds {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, cond, subject string) {
+		c, err := ParseCond([]byte(cond))
+		if err != nil {
+			return
+		}
+		if v, err := DecodeJSON([]byte(subject)); err == nil {
+			c.Match(v)
+		}
+		c.Match(map[string]any{"x": []any{nil, 1.0, "a"}})
+		parsed, _ := DecodeJSON([]byte(cond))
+		if _, err := ParseCond(appendJS(nil, parsed)); err != nil {
+			t.Fatalf("ParseCond(%s) accepted, but not its re-encoding %s: %v", cond, appendJS(nil, parsed), err)
+		}
+	})
+}
+
+// FuzzRegexp checks that every JavaScript pattern the translator accepts compiles, and that
+// nothing panics.
+func FuzzRegexp(f *testing.F) {
+	for _, p := range []string{`^a.b$`, `[\s\S]`, `\u00e9\x41`, `(?<n>a)|(?:b)`, `[]`, `[^]`, `a{2,3}?`, `\cJ`, `\u{1F600}`, `\uD83D\uDE00`} {
+		f.Add(p, "i")
+	}
+	f.Fuzz(func(t *testing.T, pattern, flags string) {
+		re, err := compileJSRegexp(pattern, flags)
+		if err == nil && re == nil {
+			t.Fatal("nil regexp without error")
+		}
+	})
+}
