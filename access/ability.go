@@ -376,6 +376,7 @@ type ForbiddenError struct {
 	Err error
 }
 
+// Error returns the message, CASL's default or the one set by a rule's reason.
 func (e *ForbiddenError) Error() string { return e.Message }
 
 // Unwrap returns the evaluation error, if any.

@@ -125,3 +125,99 @@ func (a *Ability) WhereJSON(action, t string) []byte {
 	}
 	return appendJS(nil, w)
 }
+
+// Node is a condition tree: CASL's rulesToAST for a type. Op is "and", "or" or "not" with
+// Children, or a field operator ("eq", "ne", "lt", "lte", "gt", "gte", "in", "nin", "all",
+// "size", "regex", "elemMatch", "exists") with Field and Value (the operand as parsed JSON:
+// nil, bool, float64, string, []any or *Object; for elemMatch the sub-tree is Children[0],
+// on the element's fields, or on the element itself when its Field is "").
+type Node struct {
+	Op       string
+	Children []*Node
+	Field    string
+	Value    any
+}
+
+// AST returns the condition under which action is allowed on instances of type t (CASL's
+// rulesToAST): nil when none is, an "and" without children when every one is.
+func (a *Ability) AST(action, t string) *Node {
+	var cannots, branches []*Node
+	unconditional := false
+	for _, r := range a.candidates(action, t) {
+		if a.hasFields && !r.matchesField("") {
+			continue
+		}
+		if r.inverted {
+			if r.cond == nil {
+				break
+			}
+			cannots = append(cannots, &Node{Op: "not", Children: []*Node{toAST(r.cond.root)}})
+			continue
+		}
+		if r.cond == nil {
+			unconditional = true
+			break
+		}
+		n := toAST(r.cond.root)
+		if len(cannots) > 0 {
+			n = compound("and", append([]*Node{n}, cannots...))
+		}
+		branches = append(branches, n)
+	}
+	if unconditional {
+		if len(cannots) == 0 {
+			return &Node{Op: "and"}
+		}
+		if len(branches) == 0 {
+			return compound("and", cannots)
+		}
+		branches = append(branches, compound("and", cannots))
+	}
+	if len(branches) == 0 {
+		return nil
+	}
+	return compound("or", branches)
+}
+
+// compound builds an and/or node as ucast's optimizedCompoundCondition: one child is itself,
+// children of the same kind are flattened.
+func compound(op string, children []*Node) *Node {
+	if len(children) == 1 {
+		return children[0]
+	}
+	var flat []*Node
+	for _, c := range children {
+		if c.Op == op {
+			flat = append(flat, c.Children...)
+			continue
+		}
+		flat = append(flat, c)
+	}
+	if len(flat) == 1 {
+		return flat[0]
+	}
+	return &Node{Op: op, Children: flat}
+}
+
+func toAST(n cnode) *Node {
+	switch x := n.(type) {
+	case andNode:
+		out := &Node{Op: "and"}
+		for _, c := range x {
+			out.Children = append(out.Children, toAST(c))
+		}
+		return out
+	case *fieldNode:
+		f := x.field
+		if f == itself {
+			f = ""
+		}
+		out := &Node{Op: opNames[x.op], Field: f, Value: x.value}
+		if x.op == opElemMatch {
+			out.Children = []*Node{toAST(x.sub)}
+			out.Value = nil
+		}
+		return out
+	}
+	return &Node{Op: "and"}
+}

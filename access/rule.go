@@ -119,9 +119,11 @@ func (r *Rule) UnmarshalJSON(b []byte) error {
 type RuleError struct {
 	// Index is the rule's position in the list given to New or Compile.
 	Index int
-	Err   error
+	// Err says what is wrong with the rule.
+	Err error
 }
 
+// Error names the rule by position and says what is wrong with it.
 func (e *RuleError) Error() string { return fmt.Sprintf("rule %d: %v", e.Index, e.Err) }
 
 // Unwrap returns the cause.

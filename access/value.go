@@ -448,3 +448,8 @@ func isJSSpace(r rune) bool {
 	}
 	return r >= 0x2000 && r <= 0x200a
 }
+
+// ToNumber is JavaScript's ToNumber of a value of the parsed-JSON model (an operand): null is
+// 0, booleans 0 and 1, strings their numeric literal (NaN when not one), arrays and objects
+// NaN unless their string form is numeric.
+func ToNumber(v any) float64 { return toNumber(toPrimitive(norm(v))) }

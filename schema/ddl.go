@@ -170,8 +170,10 @@ func (d Dialect) CreateTable(s *Schema, t *Table) string {
 	}
 	b.WriteString(")")
 	if d == MySQL {
-		// Whatever the database's default, names and user agents need all of Unicode.
-		b.WriteString(" character set utf8mb4")
+		// Whatever the database's default: names and user agents need all of Unicode, and
+		// tokens and identifiers must compare byte for byte (the default collations ignore
+		// case).
+		b.WriteString(" character set utf8mb4 collate utf8mb4_bin")
 	}
 	return b.String()
 }

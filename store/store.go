@@ -59,6 +59,9 @@ type Where struct {
 	Op    Op
 	Value any
 	Or    bool
+	// Exact compares strings byte for byte whatever the column's collation (MySQL's default
+	// ones ignore case; PostgreSQL's order by locale).
+	Exact bool
 }
 
 // Is returns the condition field = v, the most common one.
@@ -81,12 +84,40 @@ type Join struct {
 
 // Query selects rows for FindMany.
 type Query struct {
-	Where  []Where
+	Where []Where
+	// Filter, when not nil, is AND-ed with Where: a boolean expression of any shape.
+	Filter Expr
 	Sort   []Sort
 	Limit  int // 0: no limit
 	Offset int
 	Join   []Join
 }
+
+// Expr is a boolean expression over a table's fields, for Query.Filter: And, Or, Not, a Where
+// leaf (Leaf), or a constant (Bool). Leaves follow SQL's three-valued logic; callers that need
+// two-valued answers under Not guard NULLs themselves (Eq nil is IS NULL).
+type Expr interface{ isExpr() }
+
+// And is true when every expression is; an empty And is true.
+type And []Expr
+
+// Or is true when some expression is; an empty Or is false.
+type Or []Expr
+
+// Not negates an expression.
+type Not struct{ X Expr }
+
+// Leaf is one condition.
+type Leaf Where
+
+// Bool is a constant.
+type Bool bool
+
+func (And) isExpr()  {}
+func (Or) isExpr()   {}
+func (Not) isExpr()  {}
+func (Leaf) isExpr() {}
+func (Bool) isExpr() {}
 
 // Store is the storage interface. Implementations are safe for concurrent use, bound every call
 // by ctx, and return ErrNotFound, ErrConflict or ErrUnavailable (wrapped) where they apply.

@@ -282,10 +282,6 @@ func (s *Store) where(b []byte, args []any, t *table, alias string, ws []store.W
 	b = append(b, " where "...)
 	open := false
 	for i, w := range ws {
-		f, err := t.field(w.Field)
-		if err != nil {
-			return nil, nil, err
-		}
 		nextOr := i+1 < len(ws) && ws[i+1].Or
 		if i > 0 {
 			if w.Or {
@@ -302,101 +298,174 @@ func (s *Store) where(b []byte, args []any, t *table, alias string, ws []store.W
 			b = append(b, '(')
 			open = true
 		}
-		if w.Op == store.In || w.Op == store.NotIn {
-			if vals, ok := w.Value.([]any); ok && len(vals) == 0 {
-				// IN () matches nothing; NOT IN () matches everything.
-				if w.Op == store.In {
-					b = append(b, "1 = 0"...)
-				} else {
-					b = append(b, "1 = 1"...)
-				}
-				continue
-			}
-		}
-		if alias != "" {
-			b = append(b, alias...)
-			b = append(b, '.')
-		}
-		b = append(b, f.quoted...)
-		switch w.Op {
-		case store.Eq, store.Ne:
-			if w.Value == nil {
-				if w.Op == store.Eq {
-					b = append(b, " is null"...)
-				} else {
-					b = append(b, " is not null"...)
-				}
-				continue
-			}
-			if w.Op == store.Eq {
-				b = append(b, " = "...)
-			} else {
-				b = append(b, " <> "...)
-			}
-		case store.Lt:
-			b = append(b, " < "...)
-		case store.Lte:
-			b = append(b, " <= "...)
-		case store.Gt:
-			b = append(b, " > "...)
-		case store.Gte:
-			b = append(b, " >= "...)
-		case store.In, store.NotIn:
-			vals, ok := w.Value.([]any)
-			if !ok {
-				return nil, nil, fmt.Errorf("sqlstore: %s.%s: In and NotIn need a []any, got %T", t.t.Name, w.Field, w.Value)
-			}
-			if w.Op == store.In {
-				b = append(b, " in ("...)
-			} else {
-				b = append(b, " not in ("...)
-			}
-			for j, v := range vals {
-				enc, err := s.encode(f.f, v)
-				if err != nil {
-					return nil, nil, err
-				}
-				if j > 0 {
-					b = append(b, ", "...)
-				}
-				args = append(args, enc)
-				b = s.d.placeholder(b, len(args))
-			}
-			b = append(b, ')')
-			continue
-		case store.Contains, store.StartsWith, store.EndsWith:
-			str, ok := w.Value.(string)
-			if !ok {
-				return nil, nil, fmt.Errorf("sqlstore: %s.%s: pattern operators need a string, got %T", t.t.Name, w.Field, w.Value)
-			}
-			str = escapeLike(str)
-			switch w.Op {
-			case store.Contains:
-				str = "%" + str + "%"
-			case store.StartsWith:
-				str += "%"
-			default:
-				str = "%" + str
-			}
-			b = append(b, " like "...)
-			args = append(args, str)
-			b = s.d.placeholder(b, len(args))
-			b = append(b, " escape '!'"...)
-			continue
-		default:
-			return nil, nil, fmt.Errorf("sqlstore: unknown operator %d", w.Op)
-		}
-		enc, err := s.encode(f.f, w.Value)
-		if err != nil {
+		var err error
+		if b, args, err = s.leaf(b, args, t, alias, w); err != nil {
 			return nil, nil, err
 		}
-		args = append(args, enc)
-		b = s.d.placeholder(b, len(args))
 	}
 	if open {
 		b = append(b, ')')
 	}
 	return b, args, nil
+}
+
+// leaf appends one condition.
+func (s *Store) leaf(b []byte, args []any, t *table, alias string, w store.Where) ([]byte, []any, error) {
+	f, err := t.field(w.Field)
+	if err != nil {
+		return nil, nil, err
+	}
+	if w.Op == store.In || w.Op == store.NotIn {
+		if vals, ok := w.Value.([]any); ok && len(vals) == 0 {
+			// IN () matches nothing; NOT IN () matches everything.
+			if w.Op == store.In {
+				return append(b, "1 = 0"...), args, nil
+			}
+			return append(b, "1 = 1"...), args, nil
+		}
+	}
+	exact := w.Exact && f.f.Type == schema.String
+	if exact && s.d.Name == schema.MySQL {
+		b = append(b, "binary "...)
+	}
+	if alias != "" {
+		b = append(b, alias...)
+		b = append(b, '.')
+	}
+	b = append(b, f.quoted...)
+	if exact && s.d.Name == schema.Postgres {
+		b = append(b, ` collate "C"`...)
+	}
+	switch w.Op {
+	case store.Eq, store.Ne:
+		if w.Value == nil {
+			if w.Op == store.Eq {
+				return append(b, " is null"...), args, nil
+			}
+			return append(b, " is not null"...), args, nil
+		}
+		if w.Op == store.Eq {
+			b = append(b, " = "...)
+		} else {
+			b = append(b, " <> "...)
+		}
+	case store.Lt:
+		b = append(b, " < "...)
+	case store.Lte:
+		b = append(b, " <= "...)
+	case store.Gt:
+		b = append(b, " > "...)
+	case store.Gte:
+		b = append(b, " >= "...)
+	case store.In, store.NotIn:
+		vals, ok := w.Value.([]any)
+		if !ok {
+			return nil, nil, fmt.Errorf("sqlstore: %s.%s: In and NotIn need a []any, got %T", t.t.Name, w.Field, w.Value)
+		}
+		if w.Op == store.In {
+			b = append(b, " in ("...)
+		} else {
+			b = append(b, " not in ("...)
+		}
+		for j, v := range vals {
+			enc, err := s.encode(f.f, v)
+			if err != nil {
+				return nil, nil, err
+			}
+			if j > 0 {
+				b = append(b, ", "...)
+			}
+			args = append(args, enc)
+			b = s.d.placeholder(b, len(args))
+		}
+		return append(b, ')'), args, nil
+	case store.Contains, store.StartsWith, store.EndsWith:
+		str, ok := w.Value.(string)
+		if !ok {
+			return nil, nil, fmt.Errorf("sqlstore: %s.%s: pattern operators need a string, got %T", t.t.Name, w.Field, w.Value)
+		}
+		str = escapeLike(str)
+		switch w.Op {
+		case store.Contains:
+			str = "%" + str + "%"
+		case store.StartsWith:
+			str += "%"
+		default:
+			str = "%" + str
+		}
+		b = append(b, " like "...)
+		args = append(args, str)
+		b = s.d.placeholder(b, len(args))
+		return append(b, " escape '!'"...), args, nil
+	default:
+		return nil, nil, fmt.Errorf("sqlstore: unknown operator %d", w.Op)
+	}
+	enc, err := s.encode(f.f, w.Value)
+	if err != nil {
+		return nil, nil, err
+	}
+	args = append(args, enc)
+	return s.d.placeholder(b, len(args)), args, nil
+}
+
+// expr appends a boolean expression.
+func (s *Store) expr(b []byte, args []any, t *table, alias string, e store.Expr) ([]byte, []any, error) {
+	var err error
+	switch x := e.(type) {
+	case store.Bool:
+		if x {
+			return append(b, "1 = 1"...), args, nil
+		}
+		return append(b, "1 = 0"...), args, nil
+	case store.Leaf:
+		b = append(b, '(')
+		if b, args, err = s.leaf(b, args, t, alias, store.Where(x)); err != nil {
+			return nil, nil, err
+		}
+		return append(b, ')'), args, nil
+	case store.Not:
+		b = append(b, "not ("...)
+		if b, args, err = s.expr(b, args, t, alias, x.X); err != nil {
+			return nil, nil, err
+		}
+		return append(b, ')'), args, nil
+	case store.And, store.Or:
+		items, joiner, empty := []store.Expr(nil), " and ", "1 = 1"
+		if a, ok := x.(store.And); ok {
+			items = a
+		} else {
+			items, joiner, empty = x.(store.Or), " or ", "1 = 0"
+		}
+		if len(items) == 0 {
+			return append(b, empty...), args, nil
+		}
+		b = append(b, '(')
+		for i, it := range items {
+			if i > 0 {
+				b = append(b, joiner...)
+			}
+			if b, args, err = s.expr(b, args, t, alias, it); err != nil {
+				return nil, nil, err
+			}
+		}
+		return append(b, ')'), args, nil
+	case nil:
+		return append(b, "1 = 1"...), args, nil
+	}
+	return nil, nil, fmt.Errorf("sqlstore: unknown expression %T", e)
+}
+
+// filter appends Query.Filter to a statement that may already have a WHERE.
+func (s *Store) filter(b []byte, args []any, t *table, alias string, hasWhere bool, e store.Expr) ([]byte, []any, error) {
+	if e == nil {
+		return b, args, nil
+	}
+	if hasWhere {
+		b = append(b, " and "...)
+	} else {
+		b = append(b, " where "...)
+	}
+	return s.expr(b, args, t, alias, e)
 }
 
 // escapeLike escapes LIKE's wildcards with '!', an escape character that means nothing special
@@ -633,6 +702,12 @@ func (s *Store) FindMany(ctx context.Context, tableName string, q store.Query) (
 	alias := ""
 	if len(js) > 0 {
 		alias = "t0."
+	}
+	if q.Filter != nil {
+		// where() leaves an AND chain (OR runs are parenthesised), so the filter is AND-ed.
+		if b, args, err = s.filter(b, args, t, strings.TrimSuffix(alias, "."), len(q.Where) > 0, q.Filter); err != nil {
+			return nil, fmt.Errorf("find %s: %w", tableName, err)
+		}
 	}
 	for i, so := range q.Sort {
 		f, err := t.field(so.Field)
