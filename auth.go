@@ -388,10 +388,11 @@ func buildSchema(o *Options, setup *Setup) (*schema.Schema, error) {
 	for i := range s.Tables {
 		t := &s.Tables[i]
 		ro := renames[t.Name]
+		named := !coreNames[t.Name] && t.Physical != "" // a plugin's table with a fixed name
 		if ro.ModelName != "" {
 			t.Physical = ro.ModelName
 		}
-		if o.Advanced.Database.UsePlural {
+		if o.Advanced.Database.UsePlural && !named {
 			t.Physical = t.PhysicalName() + "s"
 		}
 		for logical, col := range ro.FieldNames {
@@ -446,3 +447,7 @@ func (a *Auth) newID() string {
 	}
 	return token.New()
 }
+
+// NewID returns an id for a new row of any table, as Options.Advanced.Database.GenerateID says:
+// for plugins' tables.
+func (a *Auth) NewID() string { return a.newID() }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+
+	"github.com/kragauth/krag/store"
 )
 
 // Code is a Better Auth error code: an UPPER_SNAKE string that clients key on.
@@ -103,4 +105,17 @@ func writeError(w http.ResponseWriter, err error) {
 	b, _ := json.Marshal(errorBody{Message: e.Message, Code: e.Code})
 	w.WriteHeader(e.Status)
 	w.Write(b)
+}
+
+// WriteError answers an HTTP request outside Krag's routes (middleware of plugins and
+// applications) with err as Krag's routes would: a *Error as is, an unreachable database as 503
+// SERVICE_UNAVAILABLE, anything else logged and answered 500.
+func (a *Auth) WriteError(w http.ResponseWriter, err error) {
+	if errors.Is(err, store.ErrUnavailable) {
+		a.log.Error("krag: database unavailable", "err", err)
+		err = ErrServiceUnavailable
+	} else if !errors.As(err, new(*Error)) {
+		a.log.Error("krag: request failed", "err", err)
+	}
+	writeError(w, err)
 }

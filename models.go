@@ -243,3 +243,21 @@ func verificationRecord(v *Verification) store.Record {
 		"updatedAt":  v.UpdatedAt,
 	}
 }
+
+// Attributes returns the user's fields by their logical names, core and additional (NULL
+// additional fields as nil), in a new map: for condition templates such as ${user.id} and for
+// code that reads users generically.
+func (u *User) Attributes() map[string]any {
+	m := make(map[string]any, 7+len(u.extra))
+	for k, v := range u.extra {
+		m[k] = v
+	}
+	m["id"], m["name"], m["email"], m["emailVerified"] = u.ID, u.Name, u.Email, u.EmailVerified
+	if u.Image != "" {
+		m["image"] = u.Image
+	} else {
+		m["image"] = nil
+	}
+	m["createdAt"], m["updatedAt"] = u.CreatedAt, u.UpdatedAt
+	return m
+}

@@ -325,3 +325,11 @@ func jsonKind(raw []byte) string {
 }
 
 func jsonUnquote(raw []byte, s *string) error { return json.Unmarshal(raw, s) }
+
+// UserJSON returns u as Better Auth sends users (hidden fields left out), for plugins'
+// responses. The result marshals as itself inside json.Marshal.
+func (a *Auth) UserJSON(u *User) json.RawMessage { return a.appendUser(nil, u) }
+
+// SessionJSON returns s as Better Auth sends sessions, with s.Token in "token", for plugins'
+// responses.
+func (a *Auth) SessionJSON(s *Session) json.RawMessage { return a.appendSession(nil, s, s.Token) }

@@ -389,3 +389,41 @@ func TestEvaluationErrorDenies(t *testing.T) {
 		t.Errorf("Check(null element) = %+v, %v; want a denial and ErrEvaluation", d, err)
 	}
 }
+
+type detectPost struct {
+	AuthorID int `json:"authorId"`
+}
+
+type detectNamed struct{}
+
+func (detectNamed) SubjectType() string { return "Article" }
+
+func TestDetect(t *testing.T) {
+	cases := []struct {
+		in       any
+		typ      string
+		instance bool
+	}{
+		{nil, All, false},
+		{"Post", "Post", false},
+		{detectPost{}, "detectPost", true},
+		{&detectPost{}, "detectPost", true},
+		{detectNamed{}, "Article", true},
+		{map[string]any{SubjectTypeKey: "Post"}, "Post", true},
+		{map[string]any{"a": 1}, "Object", true},
+		{Of("Comment", nil), "Comment", true},
+	}
+	for _, c := range cases {
+		s := Detect(c.in)
+		if s.Type != c.typ || s.instance != c.instance {
+			t.Errorf("Detect(%#v) = %q instance=%v, want %q instance=%v", c.in, s.Type, s.instance, c.typ, c.instance)
+		}
+	}
+	a, err := New([]Rule{{Action: Names{"read"}, Subject: Names{"detectPost"}, Conditions: []byte(`{"authorId":7}`)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Can("read", Detect(&detectPost{AuthorID: 7})) || a.Can("read", Detect(detectPost{AuthorID: 8})) {
+		t.Error("struct subjects are not checked by their fields")
+	}
+}

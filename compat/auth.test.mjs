@@ -16,7 +16,7 @@ const PASSWORD = 'Compat-Passw0rd!';
 const SESSION_KEYS = ['createdAt', 'expiresAt', 'id', 'ipAddress', 'token', 'updatedAt', 'userAgent', 'userId'];
 const USER_KEYS = [
   'createdAt', 'email', 'emailVerified', 'firstName', 'id', 'image', 'isActive', 'lastName',
-  'name', 'phoneNumber', 'roleId', 'updatedAt',
+  'name', 'phoneNumber', 'role', 'roleId', 'updatedAt',
 ];
 
 describe('sign-up with the seed fields (§2.2, §6.3)', () => {
@@ -30,11 +30,15 @@ describe('sign-up with the seed fields (§2.2, §6.3)', () => {
     assert.match(data.token, TOKEN_RE);
     const want = {
       name: 'Ada Lovelace', email, emailVerified: false, image: null,
-      firstName: 'Ada', lastName: 'Lovelace', phoneNumber: '+15550100', roleId: null, isActive: true,
+      firstName: 'Ada', lastName: 'Lovelace', phoneNumber: '+15550100', role: 'user', isActive: true,
     };
     for (const [k, v] of Object.entries(want)) assert.deepEqual(data.user[k], v, `sign-up user.${k}`);
+    // New users get the default role, "user": its id (a number, as the seed's roleId) and its name
+    // (Better Auth's admin-plugin field).
+    assert.ok(Number.isInteger(data.user.roleId) && data.user.roleId > 0, `sign-up user.roleId = ${data.user.roleId}`);
     const s = assertOK(await b.client.getSession());
     for (const [k, v] of Object.entries(want)) assert.deepEqual(s.user[k], v, `getSession user.${k}`);
+    assert.equal(s.user.roleId, data.user.roleId);
     assert.equal(s.session.token, data.token);
   });
 
@@ -167,11 +171,12 @@ describe('get-session (§2.1, §2.5, §4.5)', () => {
       assert.equal(s.session.userAgent, USER_AGENT);
       const days = (s.session.expiresAt - s.session.createdAt) / 86400e3;
       assert.ok(Math.abs(days - 7) < 1e-6, `a 7-day session, got ${days} days`);
+      assert.ok(Number.isInteger(s.user.roleId), `roleId = ${s.user.roleId}`);
       assert.deepEqual(
-        { ...s.user, createdAt: 0, updatedAt: 0, id: 0 },
+        { ...s.user, createdAt: 0, updatedAt: 0, id: 0, roleId: 0 },
         {
           id: 0, name: 'shape', email, emailVerified: false, image: null, createdAt: 0, updatedAt: 0,
-          firstName: 'Sh', lastName: 'Ape', phoneNumber: null, roleId: null, isActive: true,
+          firstName: 'Sh', lastName: 'Ape', phoneNumber: null, roleId: 0, role: 'user', isActive: true,
         },
       );
     }
@@ -202,16 +207,19 @@ describe('update-user (§2.10)', () => {
     }
   });
 
-  test('email, roleId and nothing-to-update are refused', async () => {
-    const { browser: b } = await signUp(krag, { label: 'update-refused' });
+  test('email, roleId, role and nothing-to-update are refused', async () => {
+    const { browser: b, data } = await signUp(krag, { label: 'update-refused' });
     assertError(await b.client.updateUser({ email: newEmail('other') }),
       400, 'EMAIL_CAN_NOT_BE_UPDATED', 'Email can not be updated');
     assertError(await b.client.updateUser({ roleId: 2 }),
       400, 'FIELD_NOT_ALLOWED', 'roleId is not allowed to be set');
+    assertError(await b.client.updateUser({ role: 'admin' }),
+      400, 'FIELD_NOT_ALLOWED', 'role is not allowed to be set');
     // A falsy value of an input:false field is ignored, which leaves nothing to update.
     assertError(await b.client.updateUser({ isActive: false }), 400, undefined, 'No fields to update');
     const s = assertOK(await b.client.getSession({ query: { disableCookieCache: true } }));
-    assert.equal(s.user.roleId, null);
+    assert.equal(s.user.roleId, data.user.roleId);
+    assert.equal(s.user.role, 'user');
     assert.equal(s.user.isActive, true);
   });
 

@@ -28,6 +28,10 @@ func ParseDialect(s string) (Dialect, error) {
 	return "", fmt.Errorf("schema: unknown dialect %q (want sqlite, mysql or postgres)", s)
 }
 
+// MySQLCollation is the collation of the tables Krag creates on MySQL: names and user agents
+// need all of Unicode, and tokens and identifiers must compare byte for byte.
+const MySQLCollation = "utf8mb4_bin"
+
 // Quote returns name quoted as an identifier for d.
 func (d Dialect) Quote(name string) string {
 	if d == MySQL {
@@ -98,6 +102,9 @@ func (d Dialect) ColumnDef(f *Field, primary bool) string {
 	b.WriteString(d.Quote(f.ColumnName()))
 	b.WriteByte(' ')
 	b.WriteString(d.ColumnType(f))
+	if d == MySQL && f.Collation != "" && f.Type == String && validName(f.Collation) {
+		b.WriteString(" collate " + f.Collation)
+	}
 	if f.Required || primary {
 		b.WriteString(" not null")
 	}
@@ -173,7 +180,7 @@ func (d Dialect) CreateTable(s *Schema, t *Table) string {
 		// Whatever the database's default: names and user agents need all of Unicode, and
 		// tokens and identifiers must compare byte for byte (the default collations ignore
 		// case).
-		b.WriteString(" character set utf8mb4 collate utf8mb4_bin")
+		b.WriteString(" character set utf8mb4 collate " + MySQLCollation)
 	}
 	return b.String()
 }
@@ -208,6 +215,40 @@ func (d Dialect) CreateIndex(t *Table, f *Field, unique bool) string {
 	return fmt.Sprintf("create %s %s on %s (%s)", kind, d.Quote(name), d.Quote(t.PhysicalName()), d.Quote(f.ColumnName()))
 }
 
+// CompositeIndexName returns ix's name in the database on table t.
+func CompositeIndexName(t *Table, ix *Index) string {
+	if ix.Name != "" {
+		return ix.Name
+	}
+	name := t.PhysicalName()
+	for _, fn := range ix.Fields {
+		if f := t.Field(fn); f != nil {
+			name += "_" + f.ColumnName()
+		}
+	}
+	if ix.Unique {
+		return name + "_uidx"
+	}
+	return name + "_idx"
+}
+
+// CreateCompositeIndex returns the CREATE INDEX statement for ix on t.
+func (d Dialect) CreateCompositeIndex(t *Table, ix *Index) string {
+	kind := "index"
+	if ix.Unique {
+		kind = "unique index"
+	}
+	cols := make([]string, len(ix.Fields))
+	for i, fn := range ix.Fields {
+		col := fn
+		if f := t.Field(fn); f != nil {
+			col = f.ColumnName()
+		}
+		cols[i] = d.Quote(col)
+	}
+	return fmt.Sprintf("create %s %s on %s (%s)", kind, d.Quote(CompositeIndexName(t, ix)), d.Quote(t.PhysicalName()), strings.Join(cols, ", "))
+}
+
 // DDL returns the statements creating every table of s and its indexes, in order (tables in
 // declaration order, then indexes), as Better Auth's generator lays them out.
 func (d Dialect) DDL(s *Schema) []string {
@@ -220,6 +261,9 @@ func (d Dialect) DDL(s *Schema) []string {
 			if f.Index && !f.Unique {
 				idx = append(idx, d.CreateIndex(t, f, false))
 			}
+		}
+		for j := range t.Indexes {
+			idx = append(idx, d.CreateCompositeIndex(t, &t.Indexes[j]))
 		}
 	}
 	return append(out, idx...)

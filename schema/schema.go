@@ -73,6 +73,9 @@ type Field struct {
 	// BigInt stores a Number as a 64-bit integer where the database distinguishes.
 	BigInt     bool
 	References *Reference
+	// Collation, for MySQL text columns, overrides the table's collation (MySQLCollation):
+	// migrations set it on foreign keys to tables made with another one.
+	Collation string
 	// DefaultNow mirrors Better Auth's "default CURRENT_TIMESTAMP" on some date columns of the
 	// generated DDL (PostgreSQL and MySQL). Krag itself always writes the time from Go.
 	DefaultNow bool
@@ -105,6 +108,19 @@ type Table struct {
 	Physical string
 	// Fields lists the columns; the first is the primary key "id".
 	Fields []Field
+	// Indexes are indexes over several fields (single-field ones are Field.Index and
+	// Field.Unique).
+	Indexes []Index
+}
+
+// Index is an index over one or more fields of a table.
+type Index struct {
+	// Name is the index's name in the database; "" means <table>_<col>_<col>_idx (or _uidx).
+	Name string
+	// Fields are logical field names, in index order.
+	Fields []string
+	// Unique makes it a unique index.
+	Unique bool
 }
 
 // PhysicalName returns the table's name in the database.
@@ -244,6 +260,19 @@ func (s *Schema) Validate() error {
 			}
 			if err := checkDefault(f); err != nil {
 				return fmt.Errorf("schema: table %q: %w", t.Name, err)
+			}
+		}
+		for _, ix := range t.Indexes {
+			if len(ix.Fields) == 0 {
+				return fmt.Errorf("schema: table %q: index %q has no fields", t.Name, ix.Name)
+			}
+			if ix.Name != "" && !validName(ix.Name) {
+				return fmt.Errorf("schema: table %q: invalid index name %q", t.Name, ix.Name)
+			}
+			for _, fn := range ix.Fields {
+				if !names[fn] {
+					return fmt.Errorf("schema: table %q: index on unknown field %q", t.Name, fn)
+				}
 			}
 		}
 	}

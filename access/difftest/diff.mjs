@@ -4,6 +4,7 @@
 //
 //   KRAG_BIN=/tmp/krag node diff.mjs [--cases N] [--seed S] [--only K,K2] [--show N]
 //                                    [--shrink N] [--timeout SECONDS] [--failures FILE]
+//                                    [--kinds KIND,KIND]  (show only failures of these kinds)
 //
 // Exit status: 0 when there is no failure, 1 when there is one, 2 on a usage error.
 
@@ -105,10 +106,10 @@ function evalWhere(w, obj) {
  */
 function whereGrantsMore(goWhere, caslWhere, samples) {
   for (const o of samples) {
-    let g, c;
-    try { g = evalWhere(goWhere, o); } catch { g = true; }
-    try { c = evalWhere(caslWhere, o); } catch { c = false; }
-    if (g && !c) return o;
+    let g, c, why = '';
+    try { g = evalWhere(goWhere, o); } catch (e) { g = true; why += ` (Go's WHERE throws on it: ${e.message})`; }
+    try { c = evalWhere(caslWhere, o); } catch (e) { c = false; why += ` (CASL's WHERE throws on it, as can() would: ${e.message})`; }
+    if (g && !c) return `Go's WHERE matches ${JSON.stringify(o)}, CASL's does not${why}`;
   }
   return null;
 }
@@ -127,13 +128,14 @@ function invalidSet(go) {
  * failures or allowances about the whole line (packed, protocol, crash). Each entry is
  * {verdict: 'agree'|'allowed'|'fail', kind, detail?}.
  */
-export function judge(input, ref, goText) {
+function judge(input, ref, goText) {
   const n = input.checks.length;
   const lineFindings = [];
   const all = (f) => ({ findings: Array.from({ length: n }, () => ({ ...f })), lineFindings });
   if (goText instanceof Error) {
-    lineFindings.push({ verdict: 'fail', kind: 'crash', detail: goText.message });
-    return all({ verdict: 'fail', kind: 'crash' });
+    const kind = goText.message.startsWith('timeout') ? 'timeout' : 'crash';
+    lineFindings.push({ verdict: 'fail', kind, detail: goText.message });
+    return all({ verdict: 'fail', kind });
   }
   let go;
   try {
@@ -163,17 +165,41 @@ export function judge(input, ref, goText) {
     return { findings: caslLine.results.map((r) => ('error' in r ? { verdict: 'agree', kind: 'both-error' } : { verdict: 'allowed', kind: 'go-line-error' })), lineFindings };
   }
 
-  if (JSON.stringify(go.packed) !== JSON.stringify(caslLine.packed)) {
-    lineFindings.push(invalid.size
-      ? { verdict: 'allowed', kind: 'packed-with-invalid' }
-      : { verdict: 'fail', kind: 'packed', detail: `CASL ${JSON.stringify(caslLine.packed)}\n    Go   ${JSON.stringify(go.packed)}` });
-  }
+  const packed = judgePacked(caslLine.packed, go.packed, invalid, input.rules);
+  if (packed) lineFindings.push(packed);
   const samples = [{}, ...input.checks.filter((c) => isObj(c.subject)).map((c) => JSON.parse(JSON.stringify(c.subject)))];
   const findings = caslLine.results.map((r, i) => {
     const relevant = (ref.meta.candidates[i] ?? []).some((j) => invalid.has(j));
+    const partial = ref.meta.partial?.[i];
+    if (partial && 'error' in r) return judgePartial(r, partial, go.results[i], relevant, samples);
     return judgeCheck(r, go.results[i], relevant, samples);
   });
   return { findings, lineFindings };
+}
+
+/**
+ * judgePacked compares packRules output entry by entry (each entry as JSON.stringify writes it).
+ * The Go side may pack a rule it rejected differently only in a way that cannot grant more in
+ * a browser that unpacks it: it may leave out rejected `can` rules, and it may send a rejected
+ * rule as any `cannot` (inverted flag 1). Anything else is a failure.
+ */
+function judgePacked(caslPacked, goPacked, invalid, rules) {
+  const S = JSON.stringify;
+  if (S(caslPacked) === S(goPacked)) return null;
+  const show = (xs) => xs.map(([i, e]) => `#${i} ${S(e)}`).join(' ');
+  if (!Array.isArray(goPacked)) return { verdict: 'fail', kind: 'packed', detail: `Go's "packed" is not an array: ${S(goPacked)}` };
+  let mine = caslPacked.map((e, i) => [i, e]);
+  const dropped = goPacked.length < mine.length;
+  if (dropped) mine = mine.filter(([i]) => !(invalid.has(i) && !rules[i]?.inverted));
+  if (mine.length !== goPacked.length) {
+    return { verdict: 'fail', kind: 'packed', detail: `CASL packs ${caslPacked.length} rules, Go ${goPacked.length}:\n    CASL ${S(caslPacked)}\n    Go   ${S(goPacked)}` };
+  }
+  const bad = mine.filter(([i, e], j) => S(e) !== S(goPacked[j]) && !(invalid.has(i) && Array.isArray(goPacked[j]) && goPacked[j][3] === 1));
+  if (bad.length) {
+    const goSide = bad.map(([i]) => [i, goPacked[mine.findIndex(([x]) => x === i)]]);
+    return { verdict: 'fail', kind: 'packed', detail: `packed entries differ:\n    CASL ${show(bad)}\n    Go   ${show(goSide)}` };
+  }
+  return { verdict: 'allowed', kind: dropped ? 'packed-without-rejected-can' : 'packed-rejected-as-cannot' };
 }
 
 function judgeOnCaslError(g) {
@@ -182,6 +208,20 @@ function judgeOnCaslError(g) {
   if (g.can === false) return { verdict: 'allowed', kind: 'casl-threw-go-denied' };
   if (g.can === true) return { verdict: 'fail', kind: 'grant-on-casl-error' };
   return { verdict: 'fail', kind: 'protocol', detail: '"can" must be a boolean' };
+}
+
+// judgePartial: CASL answered can/rule (and where) but permittedFieldsOf threw. can, rule and
+// where are judged as usual; Go's permittedFields must then be an error or empty (a "denial").
+function judgePartial(r, partial, g, relevant, samples) {
+  if (!isObj(g)) return { verdict: 'fail', kind: 'protocol', detail: 'a result must be an object' };
+  if (has(g, 'error')) return { verdict: 'agree', kind: 'both-error' }; // the protocol answer is an error on both sides
+  const { permittedFields: goFields, ...gRest } = g;
+  const f = judgeCheck(partial, gRest, relevant, samples);
+  if (f.verdict === 'fail') return f;
+  if (Array.isArray(goFields) && goFields.length) {
+    return { verdict: 'fail', kind: 'permittedFields-on-casl-error', detail: `CASL's permittedFieldsOf threw: ${r.error}` };
+  }
+  return f.verdict === 'agree' ? { verdict: 'allowed', kind: 'casl-threw-go-denied' } : f;
 }
 
 function judgeCheck(r, g, relevant, samples) {
@@ -206,11 +246,23 @@ function judgeCheck(r, g, relevant, samples) {
   }
   if (diffs.includes('where')) {
     if (!has(g, 'where') || !has(r, 'where')) return { verdict: 'fail', kind: 'where', diffs };
-    const o = whereGrantsMore(g.where, r.where, samples);
-    if (o) return { verdict: 'fail', kind: 'where-grant', diffs, detail: `Go's WHERE matches ${JSON.stringify(o)}, CASL's does not` };
+    const why = whereGrantsMore(g.where, r.where, samples);
+    if (why) return { verdict: 'fail', kind: 'where-grant', diffs, detail: why };
   }
   return { verdict: 'allowed', kind: 'fail-closed', diffs };
 }
+
+// ---- printing ------------------------------------------------------------------------------
+
+// Characters that print invisibly or like others (U+2028 like a space, U+212A like K) are shown
+// as \u escapes; the text stays valid JSON with the same content.
+const CONFUSABLE = new Set(['\u212A', '\u017F', '\uFF21']);
+const escapeOdd = (text) => String(text).replace(/[^\x20-\x7e]/gu, (ch) => (
+  /[\p{C}\p{Z}]/u.test(ch) || CONFUSABLE.has(ch)
+    ? [...ch].map((c) => Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')).join('')
+    : ch));
+/** J is JSON.stringify for printing (see escapeOdd). */
+const J = (v) => escapeOdd(JSON.stringify(v));
 
 // ---- notes for triage ----------------------------------------------------------------------
 
@@ -233,7 +285,7 @@ function notes(input, ref, check, ci, go, meta) {
     }
     const cands = ref.meta?.candidates[ci] ?? [];
     if (cands.some((j) => hasRegex(input.rules[j]?.conditions)) && /[^\x20-\x7e]/.test(JSON.stringify(check.subject))) {
-      out.push('regexText: a candidate rule has $regex and the subject has non-ASCII or control characters (JS regexes see UTF-16 code units; `.` excludes \\r, U+2028, U+2029; /i folds differently)');
+      out.push('regexText: a candidate rule has $regex and the subject has non-ASCII or control characters (JS regexes without /u see UTF-16 code units, so `.` is half an emoji; `.` and multiline `^` `$` treat \\r, U+2028, U+2029 as line ends; /i folds only within ASCII for ASCII patterns, so `\\w`, `[a-z]`, `k`, `s` do not match U+212A or U+017F)');
     }
   }
   if (meta) {
@@ -266,8 +318,8 @@ async function shrink(ctx, input, ci, kind, budget = 250) {
     return list.some((f) => f.verdict === 'fail' && f.kind === kind);
   };
   if (!(await fails(cur))) {
-    // Removing the other checks hid the failure (it can depend on them only through the
-    // process state of the Go side); keep the original case.
+    // Alone, the check does not fail (the Go side may carry state from one check to the
+    // next): shrink with the failing check first and the others after it.
     cur = JSON.parse(JSON.stringify(input));
     if (!lineKind) cur.checks = [cur.checks[ci], ...cur.checks.filter((_, i) => i !== ci)];
   }
@@ -345,41 +397,39 @@ async function main() {
 
   // 3. Go, one process streaming every line (restarted after a crash, from the next case on)
   const lines = cases.map(({ input }) => JSON.stringify(input));
-  const goAnswers = new Array(cases.length);
+  const goAnswers = new Array(cases.length); // the answer line, or an Error
+  const notRun = new Set();
   let go;
   let restarts = 0;
+  let silent = 0;
   let from = 0;
   const deadline = Date.now() + timeoutMs;
   while (from < cases.length) {
-    go = new GoProcess(binPath);
-    const promises = lines.slice(from).map((l) => go.send(l));
-    const settled = await withTimeout(Promise.allSettled(promises), Math.max(1, deadline - Date.now()), () => go.kill())
-      .catch(() => null);
-    if (settled === null) {
-      // out of time: every unanswered case is a failure; report the first
-      for (let i = from; i < cases.length; i++) {
-        if (goAnswers[i] === undefined) goAnswers[i] = new Error(`timeout: no answer within ${timeoutMs / 1000} s (the first unanswered case was being processed)`);
-      }
-      await promises.map((p) => p.catch(() => {}));
+    const start = from;
+    const proc = (go = new GoProcess(binPath));
+    const promises = lines.slice(start).map((l, j) => proc.send(l).then((v) => { goAnswers[start + j] = v; }, (e) => { goAnswers[start + j] = e; }));
+    const inTime = await withTimeout(Promise.all(promises), Math.max(1, deadline - Date.now()), () => proc.kill()).then(() => true, () => false);
+    if (!inTime) await Promise.all(promises); // settles: kill() rejects what is pending
+    const firstBad = goAnswers.findIndex((a, i) => i >= start && a instanceof Error);
+    if (firstBad < 0) break;
+    if (!inTime) {
+      goAnswers[firstBad] = new Error(`timeout: no answer within ${timeoutMs / 1000} s overall (--timeout); this was the first unanswered case`);
+      for (let i = firstBad + 1; i < cases.length; i++) notRun.add(i);
       break;
     }
-    let firstBad = -1;
-    settled.forEach((s, j) => {
-      if (s.status === 'fulfilled') goAnswers[from + j] = s.value;
-      else if (firstBad < 0) { firstBad = from + j; goAnswers[from + j] = s.reason; }
-    });
-    if (firstBad < 0) break;
-    if (firstBad === from && goAnswers[from]?.message?.startsWith('cannot run')) {
-      console.error(`diff.mjs: ${goAnswers[from].message}`);
+    silent = firstBad === start ? silent + 1 : 0;
+    if (silent >= 2 || goAnswers[firstBad].message.startsWith('cannot run')) {
+      console.error(`diff.mjs: the Go side answers nothing: ${goAnswers[firstBad].message}`);
       process.exit(2);
     }
     if (++restarts > 20) {
-      for (let i = firstBad + 1; i < cases.length; i++) goAnswers[i] = new Error('not run: too many crashes of the Go side');
+      for (let i = firstBad + 1; i < cases.length; i++) notRun.add(i);
       break;
     }
     from = firstBad + 1;
   }
   const tGo = performance.now();
+  const stray = go.stray ?? 0; // answer lines nobody asked for: the answers after them are misaligned
 
   // 4. compare
   const counts = { checks: 0, agree: 0, allowed: 0, failed: 0, lineFailed: 0 };
@@ -389,6 +439,7 @@ async function main() {
   const warnings = [];
   const coverage = { can: 0, cannot: 0, error: 0, lineError: 0, type: 0, instance: 0, field: 0, permittedFields: 0, where: 0 };
   cases.forEach(({ input, meta }, idx) => {
+    if (notRun.has(idx)) return;
     const ref = refs[idx];
     const { findings, lineFindings } = judge(input, ref, goAnswers[idx]);
     for (const f of lineFindings) {
@@ -399,7 +450,7 @@ async function main() {
         failures.push({ caseIdx: idx, ci: null, finding: f });
       }
     }
-    const crashed = lineFindings.some((f) => f.kind === 'crash' || f.kind === 'protocol');
+    const crashed = lineFindings.some((f) => ['crash', 'timeout', 'protocol'].includes(f.kind));
     findings.forEach((f, ci) => {
       counts.checks++;
       const c = input.checks[ci];
@@ -424,10 +475,10 @@ async function main() {
       let go;
       try { go = JSON.parse(goAnswers[idx]); } catch { return; }
       const suspicious = [...invalidSet(go)].filter((j) => !(meta.ruleTags[j] ?? []).some((t) => WELL_FORMED_OK.has(t)));
-      if (suspicious.length) warnings.push({ caseIdx: idx, what: `Go rejected rule(s) ${suspicious.join(', ')} that the generator made well-formed`, go: goAnswers[idx] });
+      if (suspicious.length) warnings.push({ k: meta.k, what: `Go rejected rule(s) ${suspicious.join(', ')} that the generator made well-formed` });
       const anyTagged = meta.aliasTags.length || meta.ruleTags.some((t) => t.some((x) => WELL_FORMED_OK.has(x)));
       if (isObj(go) && typeof go.error === 'string' && !('results' in go) && !('error' in ref.output) && !anyTagged) {
-        warnings.push({ caseIdx: idx, what: `Go refused to build a case the generator made well-formed: ${go.error}` });
+        warnings.push({ k: meta.k, what: `Go refused to build a case the generator made well-formed: ${go.error}` });
       }
     }
   });
@@ -440,17 +491,25 @@ async function main() {
   console.log(`  CASL answered: can ${coverage.can}, cannot ${coverage.cannot}, check error ${coverage.error}, line error ${coverage.lineError}; ` +
     `type-level ${coverage.type}, instance ${coverage.instance}, with field ${coverage.field}, permittedFields ${coverage.permittedFields}, where ${coverage.where}`);
   console.log(`  agree ${counts.agree}, allowed ${counts.allowed} (${fmt(allowedKinds)}), failed ${counts.failed} checks + ${counts.lineFailed} lines (${fmt(failKinds)})`);
+  if (stray) {
+    counts.lineFailed++;
+    failKinds.protocol = (failKinds.protocol ?? 0) + 1;
+    console.log(`  protocol failure: the Go side wrote ${stray} answer line(s) more than it was sent (one line per input line)`);
+  }
+  if (notRun.size) console.log(`  ${notRun.size} cases not run (the Go side timed out or kept crashing)`);
   if (warnings.length) {
     console.log(`  warnings (${warnings.length}; allowed, but they can hide disagreements):`);
-    for (const w of warnings.slice(0, 5)) console.log(`    case ${w.caseIdx}: ${w.what}`);
+    for (const w of warnings.slice(0, 5)) console.log(`    case ${w.k}: ${w.what}`);
   }
 
   if (failures.length) {
     // one failure of each kind first, then the rest in case order
+    const only = args.kinds ? new Set(String(args.kinds).split(',')) : null;
+    const shown = only ? failures.filter((f) => only.has(f.finding.kind)) : failures;
     const order = [];
     const seenKinds = new Set();
-    for (const f of failures) if (!seenKinds.has(f.finding.kind)) { seenKinds.add(f.finding.kind); order.push(f); }
-    for (const f of failures) if (!order.includes(f)) order.push(f);
+    for (const f of shown) if (!seenKinds.has(f.finding.kind)) { seenKinds.add(f.finding.kind); order.push(f); }
+    for (const f of shown) if (!order.includes(f)) order.push(f);
     let shrunk = 0;
     const shrinkCtx = {
       go,
@@ -473,13 +532,13 @@ async function main() {
       const { input, meta } = cases[f.caseIdx];
       const k = meta.k;
       const ci = f.ci;
-      console.log(`\nFAIL ${n + 1}/${failures.length} [${f.finding.kind}] case ${k}${ci === null ? '' : ` check ${ci}`}, seed ${seed}`);
+      console.log(`\nFAIL ${n + 1}/${shown.length} [${f.finding.kind}] case ${k}${ci === null ? '' : ` check ${ci}`}, seed ${seed}`);
       console.log(`  reproduce: ${reproduce} --only ${k}`);
       console.log(`  the case:  node generate.mjs --seed ${seed} --only ${k} | $KRAG_BIN access eval`);
       if (f.finding.diffs) console.log(`  differs in: ${f.finding.diffs.join(', ')}`);
-      if (f.finding.detail) console.log(`  ${f.finding.detail}`);
+      if (f.finding.detail) console.log(`  ${escapeOdd(f.finding.detail)}`);
       let show_ = { input, ref: refs[f.caseIdx], goText: goAnswers[f.caseIdx], ci };
-      if (shrunk < shrinkN) {
+      if (shrunk < shrinkN && f.finding.kind !== 'timeout') {
         shrunk++;
         const s = await shrink(shrinkCtx, input, ci, f.finding.kind);
         show_ = { input: s.input, ref: s.ref, goText: s.goText, ci: ci === null ? null : 0 };
@@ -488,27 +547,31 @@ async function main() {
         console.log('  case (not shrunk):');
       }
       const check = show_.ci === null ? null : show_.input.checks[show_.ci];
-      console.log(`    ${JSON.stringify(show_.input)}`);
-      if (check) console.log(`  check: ${JSON.stringify(check)}`);
+      console.log(`    ${J(show_.input)}`);
+      if (check) console.log(`  check: ${J(check)}`);
       const casl = show_.ref.output;
       const goOut = show_.goText instanceof Error ? show_.goText.message : show_.goText;
       if (show_.ci === null) {
-        console.log(`  CASL: ${JSON.stringify(casl)}`);
-        console.log(`  Go:   ${goOut}`);
+        console.log(`  CASL: ${J(casl)}`);
+        console.log(`  Go:   ${escapeOdd(goOut)}`);
       } else {
-        console.log(`  CASL: ${JSON.stringify(casl.error !== undefined ? casl : casl.results[show_.ci])}${casl.error === undefined ? `   packed ${JSON.stringify(casl.packed)}` : ''}`);
+        console.log(`  CASL: ${J(casl.error !== undefined ? casl : casl.results[show_.ci])}${casl.error === undefined ? `   packed ${J(casl.packed)}` : ''}`);
         let g;
         try { g = JSON.parse(goOut); } catch { g = null; }
         const gRes = g && Array.isArray(g.results) ? g.results[show_.ci] : g ?? goOut;
-        console.log(`  Go:   ${JSON.stringify(gRes)}${g && g.invalid ? `   invalid ${JSON.stringify(g.invalid)}` : ''}`);
+        console.log(`  Go:   ${J(gRes)}${g && g.invalid ? `   invalid ${J(g.invalid)}` : ''}`);
       }
-      for (const note of notes(show_.input, show_.ref, check, show_.ci, show_.goText, show_.input === input ? meta : null)) console.log(`  note: ${note}`);
+      for (const note of notes(show_.input, show_.ref, check, show_.ci, show_.goText, show_.input === input ? meta : null)) console.log(`  note: ${escapeOdd(note)}`);
       dump.push({ seed, k, ci, kind: f.finding.kind, input: show_.input, casl, go: goOut });
     }
-    if (failures.length > show) console.log(`\n(${failures.length - show} more failures not shown; --show N to see more)`);
+    if (shown.length > show) console.log(`\n(${shown.length - show} more failures not shown; --show N to see more)`);
     if (args.failures) {
-      const rest = failures.slice(0).map((f) => ({ seed, k: cases[f.caseIdx].meta.k, ci: f.ci, kind: f.finding.kind, input: cases[f.caseIdx].input }));
-      writeFileSync(String(args.failures), [...dump, ...rest].map((x) => JSON.stringify(x)).join('\n') + '\n');
+      const all = failures.map((f) => ({
+        seed, k: cases[f.caseIdx].meta.k, ci: f.ci, kind: f.finding.kind, input: cases[f.caseIdx].input,
+        casl: refs[f.caseIdx].output, go: goAnswers[f.caseIdx] instanceof Error ? goAnswers[f.caseIdx].message : goAnswers[f.caseIdx],
+      }));
+      const shrunk = dump.map((d) => ({ ...d, shrunk: true }));
+      writeFileSync(String(args.failures), [...shrunk, ...all].map((x) => JSON.stringify(x)).join('\n') + '\n');
       console.log(`failing cases written to ${args.failures}`);
     }
     go = shrinkCtx.go;
@@ -517,7 +580,7 @@ async function main() {
   const passed = counts.agree + counts.allowed;
   const failed = counts.failed + counts.lineFailed;
   console.log(`\n${failed ? `FAILED (seed ${seed}; rerun: ${reproduce} --cases ${nCases})` : 'ok'}: ${passed} passed, ${failed} failed`);
-  process.exitCode = failed ? 1 : 0;
+  process.exitCode = failed || notRun.size ? 1 : 0;
 }
 
 await main();

@@ -23,6 +23,7 @@
 // numeric path segments on values that can be strings.
 
 import { pathToFileURL } from 'node:url';
+import { mongoQueryMatcher } from '@casl/ability';
 
 // ---- PRNG: cyrb128 to seed sfc32 ----------------------------------------------------------
 
@@ -237,75 +238,54 @@ function genMeta(r) {
   return null;
 }
 
+// One generator per top-level attribute of a subject.
+const FIELD_GENS = {
+  id: (r) => r.range(1, 5),
+  authorId: (r) => (r.chance(0.85) ? r.pick(IDS) : r.pick(['1', null, 2.5, true])),
+  title: (r) => r.pick(STRINGS),
+  status: (r) => (r.chance(0.85) ? r.pick(STATUSES) : r.pick([null, 1, ''])),
+  score: (r) => (r.chance(0.75) ? r.pick(NUMS) : r.pick(MIXED)),
+  published: (r) => (r.chance(0.8) ? r.chance(0.5) : r.pick([1, 'true', null, 0])),
+  deletedAt: (r) => r.pick([null, ...DATES]),
+  missing: (r) => scalar(r, 'any'),
+  tags: genTags,
+  author: genAuthor,
+  comments: genComments,
+  meta: genMeta,
+};
+const PRESENCE = { id: 0.8, authorId: 0.8, title: 0.7, status: 0.7, score: 0.7, published: 0.6, deletedAt: 0.4, tags: 0.7, author: 0.6, comments: 0.5, meta: 0.35 };
+
 /** genObject makes a subject's attributes: every key may be missing, null or of another type. */
 export function genObject(r) {
   const o = {};
-  if (r.chance(0.8)) o.id = r.range(1, 5);
-  if (r.chance(0.8)) o.authorId = r.chance(0.85) ? r.pick(IDS) : r.pick(['1', null, 2.5, true]);
-  if (r.chance(0.7)) o.title = r.pick(STRINGS);
-  if (r.chance(0.7)) o.status = r.chance(0.85) ? r.pick(STATUSES) : r.pick([null, 1, '']);
-  if (r.chance(0.7)) o.score = r.chance(0.75) ? r.pick(NUMS) : r.pick(MIXED);
-  if (r.chance(0.6)) o.published = r.chance(0.8) ? r.chance(0.5) : r.pick([1, 'true', null, 0]);
-  if (r.chance(0.4)) o.deletedAt = r.pick([null, ...DATES]);
-  if (r.chance(0.7)) o.tags = genTags(r);
-  if (r.chance(0.6)) o.author = genAuthor(r);
-  if (r.chance(0.5)) o.comments = genComments(r);
-  if (r.chance(0.35)) o.meta = genMeta(r);
+  for (const [k, p] of Object.entries(PRESENCE)) if (r.chance(p)) o[k] = FIELD_GENS[k](r);
   return o;
 }
 
-// Paths a subject can be made to satisfy by assigning a value along plain objects.
-const SETTABLE = new Set(['id', 'authorId', 'title', 'status', 'score', 'published', 'deletedAt', 'missing',
-  'author.id', 'author.name', 'meta.a.b', 'meta.a']);
-
-function setPath(obj, path, value) {
-  const segs = path.split('.');
-  let o = obj;
-  for (let i = 0; i < segs.length - 1; i++) {
-    const v = o[segs[i]];
-    if (!v || typeof v !== 'object' || Array.isArray(v)) o[segs[i]] = {};
-    o = o[segs[i]];
-  }
-  o[segs[segs.length - 1]] = clone(value);
-}
-
-/** bias edits obj so that the simple equality-like conditions of `conditions` hold. */
+/**
+ * bias edits obj so that most keys of `conditions` hold: for each key it regenerates the
+ * top-level attribute the path starts with until CASL's own matcher accepts that key alone
+ * (up to 40 tries), and leaves some keys alone so that near misses are common too.
+ */
 function bias(r, obj, conditions) {
-  if (!conditions || typeof conditions !== 'object') return;
-  for (const [path, v] of Object.entries(conditions)) {
+  if (!conditions || typeof conditions !== 'object' || Array.isArray(conditions)) return;
+  for (const [path, q] of Object.entries(conditions)) {
     if (r.chance(0.15)) continue;
-    const isOps = v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).some((k) => k.startsWith('$'));
-    if (SETTABLE.has(path)) {
-      if (!isOps) { if (v === null || typeof v !== 'object') setPath(obj, path, v); continue; }
-      if ('$eq' in v && (v.$eq === null || typeof v.$eq !== 'object')) setPath(obj, path, v.$eq);
-      else if (Array.isArray(v.$in) && v.$in.length) setPath(obj, path, r.pick(v.$in));
-      else if ('$gte' in v && typeof v.$gte !== 'object') setPath(obj, path, v.$gte);
-      else if ('$lte' in v && typeof v.$lte !== 'object') setPath(obj, path, v.$lte);
-      else if ('$exists' in v && v.$exists === true) setPath(obj, path, scalar(r, 'any'));
-      else if ('$exists' in v && v.$exists === false) removePath(obj, path);
-    } else if (path === 'tags' || path === 'author.roles') {
-      const pool = path === 'tags' ? TAGS : ROLES;
-      let arr = isOps && Array.isArray(v.$all) ? clone(v.$all) : !isOps && v !== null && typeof v !== 'object' ? [v] : null;
-      if (isOps && typeof v.$size === 'number' && Number.isInteger(v.$size) && v.$size >= 0 && v.$size < 5) {
-        arr = Array.from({ length: v.$size }, () => r.pick(pool));
-      }
-      if (arr) setPath(obj, path, r.chance(0.5) ? arr : [...arr, r.pick(pool)]);
-    } else if (path === 'comments' && isOps && v.$elemMatch && typeof v.$elemMatch === 'object' && !Array.isArray(v.$elemMatch)) {
-      const c = genComment(r);
-      bias(r, c, v.$elemMatch);
-      obj.comments = Array.isArray(obj.comments) ? [...obj.comments, c] : [c];
+    const top = path.split('.')[0];
+    const gen = FIELD_GENS[top];
+    if (!gen) continue;
+    let test;
+    try { test = mongoQueryMatcher({ [path]: q }); } catch { continue; }
+    const had = Object.prototype.hasOwnProperty.call(obj, top);
+    const before = obj[top];
+    let found = false;
+    for (let i = 0; i < 40 && !found; i++) {
+      obj[top] = gen(r);
+      if (i % 4 === 3) delete obj[top];
+      try { found = test(obj); } catch { found = false; }
     }
+    if (!found) { if (had) obj[top] = before; else delete obj[top]; }
   }
-}
-
-function removePath(obj, path) {
-  const segs = path.split('.');
-  let o = obj;
-  for (let i = 0; i < segs.length - 1; i++) {
-    o = o?.[segs[i]];
-    if (!o || typeof o !== 'object') return;
-  }
-  delete o[segs[segs.length - 1]];
 }
 
 // ---- conditions ----------------------------------------------------------------------------
@@ -321,7 +301,8 @@ function genFieldQuery(r, kind, shape, tags) {
   const val = () => scalar(r, kind);
   const op = r.weighted({
     implicit: 20, eq: 5, ne: 6, cmp: 10, range: 5, in: 8, nin: 6, all: shape === 'array' ? 8 : 3,
-    size: shape === 'array' || shape === 'objects' ? 8 : 2, regex: 10, elemMatch: shape === 'scalar' ? 2 : 10,
+    size: shape === 'array' || shape === 'objects' ? 8 : 1,
+    regex: ['str', 'status', 'tag', 'roles', 'date'].includes(kind) ? 16 : 3, elemMatch: shape === 'scalar' ? 1 : 10,
     exists: 6, null: 4, unknownAlone: 1.5, unknownMixed: 1.5, badOperand: 4, options: 1,
   });
   switch (op) {
@@ -332,9 +313,17 @@ function genFieldQuery(r, kind, shape, tags) {
       if (x < 0.95) return [val()];
       return shape === 'objects' || kind === 'any' ? { authorId: 1 } : { id: val() };
     }
-    case 'eq': return { $eq: r.chance(0.9) ? val() : [val()] };
-    case 'ne': return { $ne: r.chance(0.9) ? val() : r.pick([null, [val()], { id: 1 }]) };
-    case 'cmp': return { [r.pick(['$lt', '$lte', '$gt', '$gte'])]: r.chance(0.85) ? val() : r.pick([...STRINGS, ...NUMS]) };
+    case 'eq':
+    case 'ne': {
+      const v = r.chance(0.9) ? val() : r.pick([null, [val()], { id: 1 }]);
+      if (v !== null && typeof v === 'object') tags.add('inert'); // $eq never / $ne always matches
+      return { [op === 'eq' ? '$eq' : '$ne']: v };
+    }
+    case 'cmp': {
+      const v = r.chance(0.85) ? val() : r.pick([...STRINGS, ...NUMS]);
+      if (typeof v !== 'number' && typeof v !== 'string') tags.add('malformed'); // CASL throws
+      return { [r.pick(['$lt', '$lte', '$gt', '$gte'])]: v };
+    }
     case 'range': {
       const lo = r.pick(['$gt', '$gte']);
       const hi = r.pick(['$lt', '$lte']);
@@ -349,7 +338,7 @@ function genFieldQuery(r, kind, shape, tags) {
       return { [op === 'in' ? '$in' : '$nin']: list };
     }
     case 'all': return { $all: Array.from({ length: r.pick([0, 1, 1, 2]) }, val) };
-    case 'size': return { $size: r.pick([0, 1, 1, 2, 3, 1.5, -1]) };
+    case 'size': return { $size: r.pick([0, 1, 1, 2, 2, 3, 1.5, -1]) };
     case 'regex': {
       const x = r.next();
       let pattern;
@@ -453,9 +442,11 @@ function genRule(r, ctx) {
   if (subject !== undefined) rule.subject = subject;
   if (r.chance(0.35)) rule.inverted = true;
   else if (r.chance(0.05)) rule.inverted = false;
+  else if (r.chance(0.015)) rule.inverted = r.pick([1, 'yes', 0, '', null]); // any truthy value counts (§1)
   const c = r.next();
-  if (c < 0.4) { /* no conditions */ } else if (c < 0.43) rule.conditions = null;
-  else if (c < 0.48) rule.conditions = {};
+  if (c < 0.3) { /* no conditions */ } else if (c < 0.33) rule.conditions = null;
+  else if (c < 0.38) rule.conditions = {};
+  else if (c < 0.385) { rule.conditions = r.pick([[], [{ authorId: 1 }]]); tags.add('malformed'); } // CASL: keys of an array
   else rule.conditions = genConditions(r, tags);
   const f = r.next();
   if (f < 0.2) rule.fields = clone(r.pick(RULE_FIELDS));
@@ -465,22 +456,36 @@ function genRule(r, ctx) {
   return { rule, tags };
 }
 
+const asList = (v) => (Array.isArray(v) ? v : [v]);
+
 function genCheck(r, ctx, rules) {
   const check = {};
+  // Most checks aim at one rule, mostly a conditional one: its action (or an action it
+  // covers) and its type, and a subject biased to satisfy its conditions. The others are
+  // drawn from the case's vocabulary.
+  const conditional = rules.filter((rl) => rl.conditions && typeof rl.conditions === 'object');
+  const target = !rules.length || r.chance(0.2) ? null : conditional.length && r.chance(0.75) ? r.pick(conditional) : r.pick(rules);
   const x = r.next();
-  if (x < 0.6) check.action = r.pick(ctx.actions);
+  if (target && x < 0.9) {
+    const acts = asList(target.action).filter((a) => typeof a === 'string');
+    const a = acts.length ? r.pick(acts) : r.pick(ctx.actions);
+    const covered = a === 'manage' ? [...ACTIONS, 'fly'] : ctx.aliases && ctx.aliases[a] ? asList(ctx.aliases[a]) : [];
+    check.action = covered.length && r.chance(0.6) ? r.pick(covered) : a;
+  } else if (x < 0.6) check.action = r.pick(ctx.actions);
   else if (x < 0.8) check.action = r.pick(ACTIONS);
   else if (x < 0.87) check.action = 'manage';
   else if (x < 0.95 && ctx.aliasNames.length) check.action = r.pick(ctx.aliasNames);
-  else check.action = r.pick(['fly', ...ACTIONS]);
+  else check.action = r.pick(['fly', 'Read', ...ACTIONS]); // unknown, and case-sensitive
   const y = r.next();
-  check.subjectType = y < 0.65 ? ctx.focus : y < 0.85 ? r.pick(TYPES) : y < 0.97 ? 'all' : '';
+  const types = target ? asList(target.subject).filter((t) => typeof t === 'string' && t !== '' && t !== 'all') : [];
+  if (types.length && y < 0.9) check.subjectType = r.pick(types);
+  else check.subjectType = y < 0.65 ? ctx.focus : y < 0.85 ? r.pick(TYPES) : y < 0.97 ? 'all' : '';
   if (r.chance(0.35)) {
     check.subject = null;
   } else {
     const obj = genObject(r);
-    const conditional = rules.filter((rl) => rl.conditions && typeof rl.conditions === 'object');
-    if (conditional.length && r.chance(0.6)) bias(r, obj, r.pick(conditional).conditions);
+    if (target && target.conditions && r.chance(0.85)) bias(r, obj, target.conditions);
+    else if (conditional.length && r.chance(0.5)) bias(r, obj, r.pick(conditional).conditions);
     check.subject = obj;
   }
   if (r.chance(ctx.hasFields ? 0.4 : 0.08)) check.field = r.pick(CHECK_FIELDS);
@@ -500,12 +505,12 @@ export function generateCase(seed, k) {
   if (r.chance(0.3)) {
     if (r.chance(0.07)) { input.aliases = clone(r.pick(BAD_ALIAS_MAPS)); aliasTags = ['malformed']; } else input.aliases = clone(r.pick(ALIAS_MAPS));
     ctx.aliasNames = Object.keys(input.aliases);
+    ctx.aliases = input.aliases;
   }
-  const nRules = r.chance(0.1) ? r.range(8, 16) : r.range(0, 6);
+  const nRules = r.chance(0.03) ? 0 : r.chance(0.12) ? r.range(8, 16) : r.range(1, 6);
   const rules = [];
   const ruleTags = [];
   for (let i = 0; i < nRules; i++) {
-    ctx.hasFields = false;
     const { rule, tags } = genRule(r, ctx);
     rules.push(rule);
     ruleTags.push([...tags]);

@@ -75,29 +75,38 @@ export function whereFor(ability, action, subjectType) {
   return rulesToCondition(ability.rulesFor(action, subjectType), whereConvert, whereBuilders) ?? { OR: [] };
 }
 
+// evalCheck returns the protocol result of one check. When only permittedFieldsOf threw (it
+// evaluates every candidate rule, also those below the deciding one), `partial` keeps the
+// {can, rule} that relevantRuleFor had answered, so diff.mjs can still compare them.
 function evalCheck(ability, input, check, ruleIndex) {
+  let partial = null;
   try {
     if (!check || typeof check !== 'object') throw new Error('a check must be an object');
     const { action, subjectType } = check;
     const subj = checkSubject(check);
     const rule = ability.relevantRuleFor(action, subj, check.field);
     const res = { can: !!rule && !rule.inverted, rule: rule ? (ruleIndex.get(rule.origin) ?? -1) : -1 };
+    if (check.subject == null && !check.field) res.where = whereFor(ability, action, subjectType);
     if (check.permittedFields) {
+      partial = { ...res };
       const all = hasOwn(input.allFields, subjectType) ? input.allFields[subjectType] : undefined;
       res.permittedFields = permittedFieldsOf(ability, action, subj, { fieldsFrom: (r) => r.fields || all || [] });
+      partial = null;
     }
-    if (check.subject == null && !check.field) res.where = whereFor(ability, action, subjectType);
-    return res;
+    // the protocol's key order: can, rule, permittedFields, where
+    const { where, ...rest } = res;
+    return { result: where === undefined ? rest : { ...rest, where }, partial };
   } catch (e) {
-    return { error: errorMessage(e) };
+    return { result: { error: errorMessage(e) }, partial };
   }
 }
 
 /**
  * evaluate answers one input line. It returns {output, meta}: output is the protocol line;
- * meta (null after a line error) holds, per check, the indices of CASL's candidate rules for
- * (action, subjectType) (casl-semantics.md §2), which diff.mjs uses to decide whether a rule
- * the Go side rejected could have influenced that check.
+ * meta (null after a line error) holds, per check, `candidates`: the indices of CASL's
+ * candidate rules for (action, subjectType) (casl-semantics.md §2), which diff.mjs uses to
+ * decide whether a rule the Go side rejected could have influenced that check, and `partial`:
+ * {can, rule} when only permittedFieldsOf threw (else null).
  */
 export function evaluate(input) {
   let ability;
@@ -116,7 +125,9 @@ export function evaluate(input) {
   } catch (e) {
     return { output: { error: errorMessage(e) }, meta: null };
   }
-  const results = input.checks.map((c) => evalCheck(ability, input, c, ruleIndex));
+  const evaluated = input.checks.map((c) => evalCheck(ability, input, c, ruleIndex));
+  const results = evaluated.map((x) => x.result);
+  const partial = evaluated.map((x) => x.partial);
   const candidates = input.checks.map((c) => {
     try {
       return ability.possibleRulesFor(c.action, c.subjectType).map((r) => ruleIndex.get(r.origin));
@@ -124,7 +135,7 @@ export function evaluate(input) {
       return [];
     }
   });
-  return { output: { packed, results }, meta: { candidates } };
+  return { output: { packed, results }, meta: { candidates, partial } };
 }
 
 /**

@@ -10,13 +10,12 @@ import (
 
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/plugin/active"
+	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/store"
 )
 
-// The seed's additional user fields. isActive comes with plugin/active.
+// The seed's additional user fields. isActive comes with plugin/active, roleId with plugin/rbac.
 var (
-	// RoleID refers to the user's role; clients cannot set it.
-	RoleID = krag.IntField("roleId").ReadOnly()
 	// PhoneNumber, FirstName and LastName are free text the user sets.
 	PhoneNumber = krag.StringField("phoneNumber")
 	FirstName   = krag.StringField("firstName")
@@ -43,8 +42,20 @@ type Config struct {
 	Logger           *slog.Logger
 }
 
+// System is the configured Krag with its plugins, for commands that use their Go API.
+type System struct {
+	Options krag.Options
+	Active  *active.Plugin
+	RBAC    *rbac.Plugin
+}
+
 // Options returns the krag.Options of the seed's system.
-func Options(c Config) krag.Options {
+func Options(c Config) krag.Options { return New(c).Options }
+
+// New returns the seed's system: its options and the plugin values in them (fresh ones on
+// every call: a plugin belongs to one Auth).
+func New(c Config) *System {
+	sys := &System{Active: active.New(), RBAC: rbac.New(rbac.Options{})}
 	o := krag.Options{
 		AppName:        "Krag",
 		BaseURL:        c.BaseURL,
@@ -53,18 +64,19 @@ func Options(c Config) krag.Options {
 		Database:       c.Database,
 		TrustedOrigins: c.TrustedOrigins,
 		Logger:         c.Logger,
-		Plugins:        []krag.Plugin{active.New()},
+		Plugins:        []krag.Plugin{sys.Active, sys.RBAC},
 	}
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
 	o.Session.CookieCache.MaxAge = c.CookieCache
 	o.Session.CookieCache.Strategy = c.CookieCacheStrategy
 	o.Session.StoreRawTokens = c.RawTokens
-	o.User.AdditionalFields = []krag.AdditionalField{RoleID, PhoneNumber, FirstName, LastName}
+	o.User.AdditionalFields = []krag.AdditionalField{PhoneNumber, FirstName, LastName}
 	o.User.ChangeEmail.Enabled = true
 	o.User.DeleteUser.Enabled = true
 	o.Advanced.Database.GenerateID = "uuid"
 	o.RateLimit.Disabled = c.DisableRateLimit
 	o.RateLimit.Enabled = c.EnableRateLimit
-	return o
+	sys.Options = o
+	return sys
 }

@@ -16,6 +16,8 @@ type Column struct {
 	Type       string // as the database reports it, lower case
 	NotNull    bool
 	HasDefault bool
+	// Collation is a MySQL text column's collation ("" elsewhere).
+	Collation string
 }
 
 // Existing is what the database holds for one table.
@@ -46,15 +48,15 @@ func (db *DB) inspectTable(ctx context.Context, name string) (*Existing, error) 
 	var args []any
 	switch db.d.Name {
 	case schema.SQLite:
-		colQ = `select name, lower(type), "notnull", dflt_value is not null from pragma_table_info(?)`
+		colQ = `select name, lower(type), "notnull", dflt_value is not null, '' from pragma_table_info(?)`
 		idxQ = `select name from pragma_index_list(?)`
 		args = []any{name}
 	case schema.MySQL:
-		colQ = `select column_name, lower(column_type), is_nullable = 'NO', column_default is not null from information_schema.columns where table_schema = database() and table_name = ?`
+		colQ = `select column_name, lower(column_type), is_nullable = 'NO', column_default is not null, coalesce(collation_name, '') from information_schema.columns where table_schema = database() and table_name = ?`
 		idxQ = `select distinct index_name from information_schema.statistics where table_schema = database() and table_name = ?`
 		args = []any{name}
 	case schema.Postgres:
-		colQ = `select column_name, lower(data_type), is_nullable = 'NO', column_default is not null from information_schema.columns where table_schema = current_schema() and table_name = $1`
+		colQ = `select column_name, lower(data_type), is_nullable = 'NO', column_default is not null, '' from information_schema.columns where table_schema = current_schema() and table_name = $1`
 		idxQ = `select indexname from pg_indexes where schemaname = current_schema() and tablename = $1`
 		args = []any{name}
 	default:
@@ -67,7 +69,7 @@ func (db *DB) inspectTable(ctx context.Context, name string) (*Existing, error) 
 	ex := &Existing{Columns: map[string]Column{}, Indexes: map[string]bool{}}
 	for rows.Next() {
 		var c Column
-		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull, &c.HasDefault); err != nil {
+		if err := rows.Scan(&c.Name, &c.Type, &c.NotNull, &c.HasDefault, &c.Collation); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -119,14 +121,24 @@ func (db *DB) Plan(ctx context.Context, s *schema.Schema) ([]Step, error) {
 		t := &s.Tables[i]
 		ex := existing[t.Name]
 		if ex == nil {
-			steps = append(steps, Step{Table: t.PhysicalName(), Reason: "create table " + t.PhysicalName(), SQL: d.CreateTable(s, t)})
+			steps = append(steps, Step{Table: t.PhysicalName(), Reason: "create table " + t.PhysicalName(), SQL: d.CreateTable(s, matchCollations(t, existing, s))})
 			for j := range t.Fields {
 				f := &t.Fields[j]
 				if f.Index && !f.Unique {
 					idx = append(idx, Step{Table: t.PhysicalName(), Reason: "index " + t.PhysicalName() + "." + f.ColumnName(), SQL: d.CreateIndex(t, f, false)})
 				}
 			}
+			for k := range t.Indexes {
+				ix := &t.Indexes[k]
+				idx = append(idx, Step{Table: t.PhysicalName(), Reason: "index " + schema.CompositeIndexName(t, ix), SQL: d.CreateCompositeIndex(t, ix)})
+			}
 			continue
+		}
+		for k := range t.Indexes {
+			ix := &t.Indexes[k]
+			if !ex.Indexes[strings.ToLower(schema.CompositeIndexName(t, ix))] {
+				idx = append(idx, Step{Table: t.PhysicalName(), Reason: "index " + schema.CompositeIndexName(t, ix), SQL: d.CreateCompositeIndex(t, ix)})
+			}
 		}
 		for j := range t.Fields {
 			f := &t.Fields[j]
@@ -170,6 +182,41 @@ func (db *DB) Plan(ctx context.Context, s *schema.Schema) ([]Step, error) {
 		}
 	}
 	return append(steps, idx...), nil
+}
+
+// matchCollations returns t, or a copy whose foreign-key text columns take the collation of the
+// existing columns they reference: MySQL refuses a foreign key between text columns of different
+// collations, and tables made by others (Better Auth) use the database's default one.
+func matchCollations(t *schema.Table, existing map[string]*Existing, s *schema.Schema) *schema.Table {
+	var out *schema.Table
+	for i := range t.Fields {
+		f := &t.Fields[i]
+		if f.References == nil || f.Type != schema.String {
+			continue
+		}
+		ex, rt := existing[f.References.Table], s.Table(f.References.Table)
+		if ex == nil || rt == nil {
+			continue
+		}
+		rf := rt.Field(f.References.Field)
+		if rf == nil {
+			continue
+		}
+		col, ok := ex.Columns[strings.ToLower(rf.ColumnName())]
+		if !ok || col.Collation == "" || col.Collation == schema.MySQLCollation {
+			continue
+		}
+		if out == nil {
+			c := *t
+			c.Fields = slices.Clone(t.Fields)
+			out = &c
+		}
+		out.Fields[i].Collation = col.Collation
+	}
+	if out == nil {
+		return t
+	}
+	return out
 }
 
 func known(t *schema.Table, column string) bool {
