@@ -289,6 +289,13 @@ func TestPack(t *testing.T) {
 		{`{"action":"manage","subject":"all","conditions":{"locked":true},"inverted":true,"reason":"locked"}`, `["manage","all",{"locked":true},1,0,"locked"]`},
 		{`{"action":["read","update"],"subject":["Post","Comment"],"conditions":{"b":1.0,"2":true,"a":"x\u0041"}}`, `["read,update","Post,Comment",{"2":true,"b":1,"a":"xA"}]`},
 		{`{"action":"read","conditions":{}}`, `["read",null,{}]`},
+		// packRules writes a falsy subject as given ("" stays "") and an action of "" as null.
+		{`{"action":"update","subject":"","conditions":{"title":{"$exists":true}}}`, `["update","",{"title":{"$exists":true}}]`},
+		{`{"action":"publish","subject":"","reason":"x,y"}`, `["publish","",0,0,0,"x,y"]`},
+		{`{"action":"read","subject":false,"inverted":true}`, `["read",false,0,1]`},
+		{`{"action":"read","subject":null,"inverted":true}`, `["read",null,0,1]`},
+		{`{"action":"","subject":"Post"}`, `[null,"Post"]`},
+		{`{"action":[""],"subject":[]}`, `[]`},
 	}
 	for _, tt := range tests {
 		b, err := Pack(rules(t, "["+tt.rule+"]"))

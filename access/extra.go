@@ -29,11 +29,14 @@ func Pack(rules []Rule) ([]byte, error) {
 
 func appendPacked(b []byte, r Rule, cond any) []byte {
 	entry := []any{undefined{}, undefined{}, float64(0), float64(0), float64(0), r.Reason}
-	if r.Action != nil {
+	// packRules writes `action || actions` and the subject as given, joined when arrays.
+	if r.Action != nil && !r.blankAction {
 		entry[0] = strings.Join(r.Action, ",")
 	}
 	if r.Subject != nil {
 		entry[1] = strings.Join(r.Subject, ",")
+	} else if r.packSubject != nil {
+		entry[1] = r.packSubject
 	}
 	if cond != nil && truthy(cond) {
 		entry[2] = cond

@@ -54,6 +54,13 @@ type Rule struct {
 	Inverted bool `json:"inverted,omitempty"`
 	// Reason is the message of the ForbiddenError an inverted rule causes.
 	Reason string `json:"reason,omitempty"`
+
+	// packSubject is the falsy subject ("", false or 0) a rule read from JSON had, which
+	// CASL's packRules writes as it is; nil for none or null.
+	packSubject any
+	// blankAction is set when the action was the string "": CASL files the rule under "" but
+	// packRules, reading `action || actions`, writes it as null.
+	blankAction bool
 }
 
 // UnmarshalJSON reads a raw rule with CASL's leniency: inverted may be any truthy value, the
@@ -61,7 +68,7 @@ type Rule struct {
 func (r *Rule) UnmarshalJSON(b []byte) error {
 	var raw struct {
 		Action     json.RawMessage `json:"action"`
-		Subject    Names           `json:"subject"`
+		Subject    json.RawMessage `json:"subject"`
 		Conditions json.RawMessage `json:"conditions"`
 		Fields     Names           `json:"fields"`
 		Inverted   json.RawMessage `json:"inverted"`
@@ -70,7 +77,21 @@ func (r *Rule) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	*r = Rule{Subject: raw.Subject, Fields: raw.Fields}
+	*r = Rule{Fields: raw.Fields}
+	if sub := bytes.TrimSpace(raw.Subject); len(sub) > 0 {
+		v, err := parseJSON(sub)
+		if err != nil {
+			return fmt.Errorf("subject: %w", err)
+		}
+		if truthy(v) {
+			if err := r.Subject.UnmarshalJSON(sub); err != nil {
+				return fmt.Errorf("subject: %w", err)
+			}
+		} else if v != nil {
+			// "", false, 0: no subject (the rule is filed under "all"), packed as given.
+			r.packSubject = v
+		}
+	}
 	// An empty string is still an action name to CASL (filed under ""), unlike an empty subject.
 	if a := bytes.TrimSpace(raw.Action); len(a) > 0 && a[0] == '"' {
 		var s string
@@ -78,6 +99,7 @@ func (r *Rule) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		r.Action = Names{s}
+		r.blankAction = s == ""
 	} else if len(a) > 0 {
 		if err := r.Action.UnmarshalJSON(a); err != nil {
 			return fmt.Errorf("action: %w", err)
