@@ -38,16 +38,22 @@ type rule struct {
 	inverted bool
 	reason   string
 	origin   Rule
-	invalid  bool // replaced to fail closed
+	// invalid is set when the rule failed validation. The rule keeps its place: a check that
+	// reaches it is denied with this error, as CASL throws when it reaches a rule it cannot
+	// parse (casl-semantics.md §8.7, §15).
+	invalid *RuleError
 }
 
 // Ability answers CASL's questions for a rule list. It is immutable and safe for concurrent
 // use; build a new one when rules change.
 type Ability struct {
-	rules     []*rule // in input order; dropped rules absent
+	rules     []*rule // in input order, invalid ones included
 	hasFields bool
 	// cands[type][action] is the candidate list of §2, merged once, in priority order.
 	cands map[string]map[string][]*rule
+	// refused is set when the whole list is unusable, where CASL's createMongoAbility throws
+	// (a rule with an empty fields array): every question is then answered with this error.
+	refused *RuleError
 }
 
 // New builds an Ability and refuses rule lists with any invalid rule.
@@ -63,10 +69,15 @@ func New(rules []Rule, o Options) (*Ability, error) {
 	return a, nil
 }
 
-// Compile builds an Ability and fails closed on invalid rules instead of refusing the list:
-// an invalid "can" rule is dropped, an invalid "cannot" rule becomes an unconditional
-// "cannot" for its actions and subjects (it denies all it might have denied). The errors
-// name each invalid rule. A nil Ability is returned only for invalid Options.
+// Compile builds an Ability and fails closed on invalid rules instead of refusing the list.
+// An invalid rule, "can" or "cannot", keeps its place in the list and poisons it: a check
+// whose walk through the candidate rules (highest priority first) reaches it is denied with
+// an error wrapping ErrInvalidRule, where CASL would throw when parsing it; checks decided by
+// a higher-priority rule are answered as usual. Where and AST match nothing, and
+// PermittedFields fails, when any candidate rule is invalid. A rule with an empty fields
+// array makes CASL refuse the whole list; the Ability then answers every question with an
+// error. The errors name each invalid rule. A nil Ability is returned only for invalid
+// Options.
 func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 	resolve, err := aliasResolver(o.Aliases)
 	if err != nil {
@@ -79,12 +90,12 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 		r.index = i
 		r.priority = len(rules) - i - 1
 		if err != nil {
-			errs = append(errs, &RuleError{Index: i, Err: err})
-			if !rr.Inverted {
-				continue
+			re := &RuleError{Index: i, Err: err}
+			errs = append(errs, re)
+			r.raw, r.cond, r.invalid = nil, nil, re
+			if rr.Fields != nil && len(rr.Fields) == 0 && a.refused == nil {
+				a.refused = re
 			}
-			// Fail closed: the cannot applies to everything of its actions and subjects.
-			r.raw, r.cond, r.fields, r.matchF, r.invalid = nil, nil, nil, nil, true
 		}
 		if r.fields != nil {
 			a.hasFields = true
@@ -95,6 +106,8 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 	return a, errs
 }
 
+// compileRule validates and compiles one rule. The rule it returns is filed under its
+// actions and subjects even with an error, so that it can poison the checks that reach it.
 func compileRule(rr Rule, vars map[string]any, resolve func([]string) []string) (*rule, error) {
 	r := &rule{origin: rr, inverted: rr.Inverted, reason: rr.Reason}
 	r.actions = resolve(rr.Action)
@@ -102,18 +115,21 @@ func compileRule(rr Rule, vars map[string]any, resolve func([]string) []string) 
 	if r.subjects == nil {
 		r.subjects = []string{All}
 	}
-	if len(rr.Action) == 0 && rr.Action == nil {
-		return r, errors.New("the rule has no action")
-	}
 	if rr.Fields != nil {
 		if len(rr.Fields) == 0 {
 			return r, errors.New("The `rawRule.fields` array cannot be empty. https://bit.ly/390miLa")
 		}
+		// Set before the matcher so that a rule with fields counts as one even when invalid
+		// (CASL's field filter applies as soon as any rule has fields).
+		r.fields = rr.Fields
 		m, err := fieldMatcher(rr.Fields)
 		if err != nil {
 			return r, fmt.Errorf("fields: %w", err)
 		}
-		r.fields, r.matchF = rr.Fields, m
+		r.matchF = m
+	}
+	if len(rr.Action) == 0 && rr.Action == nil {
+		return r, errors.New("the rule has no action")
 	}
 	if len(rr.Conditions) > 0 {
 		v, err := parseJSON(rr.Conditions)
@@ -125,7 +141,7 @@ func compileRule(rr Rule, vars map[string]any, resolve func([]string) []string) 
 		}
 		if vars != nil {
 			if v, err = interpolate(v, vars); err != nil {
-				return r, err
+				return r, fmt.Errorf("conditions: %w", err)
 			}
 		}
 		c, err := compileCond(v)
@@ -303,6 +319,9 @@ func (r *rule) matchesField(field string) bool {
 	if field == "" {
 		return !r.inverted
 	}
+	if r.matchF == nil { // fields that did not compile: the rule may apply to any field
+		return true
+	}
 	return r.matchF(field)
 }
 
@@ -335,12 +354,28 @@ type Decision struct {
 // CASL would throw; the check is denied.
 var ErrEvaluation = errors.New("access: condition cannot be evaluated on this subject")
 
+// ErrInvalidRule is returned (wrapped, with the *RuleError) when a question reaches a rule
+// that failed validation, or is asked of an Ability whose whole list CASL refuses; the check
+// is denied.
+var ErrInvalidRule = errors.New("access: invalid rule")
+
+func (e *RuleError) poison() error { return fmt.Errorf("%w: %w", ErrInvalidRule, e) }
+
 // Check answers whether action is allowed on s, for field ("" for none), and which rule
-// decided (§3). An evaluation error denies and is returned.
+// decided (§3). An evaluation error denies and is returned. Reaching an invalid rule (see
+// Compile) denies with an error wrapping ErrInvalidRule and the *RuleError, and Rule is that
+// rule's index: where CASL throws, and also for a type-level check that a "can" rule with
+// broken conditions would grant in CASL (it does not parse them there).
 func (a *Ability) Check(action string, s Subject, field string) (Decision, error) {
+	if a.refused != nil {
+		return Decision{Rule: -1}, a.refused.poison()
+	}
 	for _, r := range a.candidates(action, s.Type) {
 		if a.hasFields && !r.matchesField(field) {
 			continue
+		}
+		if r.invalid != nil {
+			return Decision{Rule: r.index}, r.invalid.poison()
 		}
 		switch r.matchesConditions(s) {
 		case yes:
@@ -401,8 +436,13 @@ func (a *Ability) Authorize(action string, s Subject, field string) error {
 
 // PermittedFields returns the fields action may use on s (CASL's permittedFieldsOf): rules
 // from lowest to highest priority add their fields (allFields(type) for rules without) and
-// inverted ones remove them; the result keeps insertion order.
+// inverted ones remove them; the result keeps insertion order. It fails, wrapping
+// ErrInvalidRule, when any candidate rule is invalid (CASL evaluates every candidate), and
+// wrapping ErrEvaluation when a condition cannot be evaluated on s.
 func (a *Ability) PermittedFields(action string, s Subject, allFields func(typ string) []string) ([]string, error) {
+	if err := a.invalidCandidate(action, s.Type); err != nil {
+		return nil, err
+	}
 	list := a.candidates(action, s.Type)
 	var order []string
 	present := map[string]bool{}
@@ -443,9 +483,27 @@ func (a *Ability) PermittedFields(action string, s Subject, allFields func(typ s
 	return order, nil
 }
 
+// invalidCandidate returns the error of the first invalid rule among the candidates for
+// action on type t (or of a refused list), nil when there is none.
+func (a *Ability) invalidCandidate(action, t string) error {
+	if a.refused != nil {
+		return a.refused.poison()
+	}
+	for _, r := range a.candidates(action, t) {
+		if r.invalid != nil {
+			return r.invalid.poison()
+		}
+	}
+	return nil
+}
+
 // RulesFor returns the indexes of the rules that may decide action on type t for field,
-// highest priority first (CASL's rulesFor).
+// highest priority first (CASL's rulesFor), invalid rules included. It is empty for an
+// Ability whose list CASL refuses.
 func (a *Ability) RulesFor(action, t, field string) []int {
+	if a.refused != nil {
+		return nil
+	}
 	var out []int
 	for _, r := range a.candidates(action, t) {
 		if a.hasFields && !r.matchesField(field) {

@@ -434,3 +434,117 @@ func TestDetect(t *testing.T) {
 		t.Error("struct subjects are not checked by their fields")
 	}
 }
+
+// TestInvalidRulePoisons: an invalid rule keeps its place. A check that reaches it is denied
+// with ErrInvalidRule, as CASL throws there, instead of falling through to a lower rule that
+// grants; a check decided above it is answered as usual (casl-semantics.md §8.7, §15).
+func TestInvalidRulePoisons(t *testing.T) {
+	tests := []struct {
+		name, rules, action, field string
+		subject                    string // "" for a type-level check
+		want                       bool
+		wantRule                   int
+		wantErr                    bool
+	}{
+		{"instance_reaches_invalid_can", `[{"action":"manage","subject":"Comment"},{"action":"create","subject":"Comment","conditions":{"meta.a":{"$lte":null}}}]`, "create", "", `{}`, false, 1, true},
+		{"type_reaches_invalid_can", `[{"action":"manage","subject":"Comment"},{"action":"create","subject":"Comment","conditions":{"meta.a":{"$lte":null}}}]`, "create", "", "", false, 1, true},
+		{"type_reaches_invalid_cannot", `[{"action":"read","subject":"Post"},{"action":"read","subject":"Post","conditions":{"x":{"$regex":1}},"inverted":true}]`, "read", "", "", false, 1, true},
+		{"decided_above_invalid", `[{"action":"read","subject":"Post","conditions":{"x":{"$in":3}}},{"action":"read","subject":"Post"}]`, "read", "", `{}`, true, 1, false},
+		{"other_action", `[{"action":"read","subject":"Post"},{"action":"update","subject":"Post","conditions":{"$or":[]}}]`, "read", "", `{}`, true, 0, false},
+		{"field_filter_first", `[{"action":"read","subject":"Post"},{"action":"read","subject":"Post","fields":["secret"],"conditions":{"x":{"$size":"1"}},"inverted":true}]`, "read", "title", `{}`, true, 0, false},
+		{"field_filter_reaches", `[{"action":"read","subject":"Post"},{"action":"read","subject":"Post","fields":["secret"],"conditions":{"x":{"$size":"1"}},"inverted":true}]`, "read", "secret", `{}`, false, 1, true},
+		{"inverted_field_rule_skipped_without_field", `[{"action":"read","subject":"Post"},{"action":"read","subject":"Post","fields":["secret"],"conditions":{"x":{"$size":"1"}},"inverted":true}]`, "read", "", "", true, 0, false},
+		{"no_action_reaches_nothing", `[{"action":"read","subject":"Post"},{"subject":"Post","conditions":{"x":{"$in":3}}}]`, "read", "", `{}`, true, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a, errs := Compile(rules(t, tt.rules), Options{})
+			if len(errs) != 1 {
+				t.Fatalf("Compile errors = %v, want one", errs)
+			}
+			typ := "Post"
+			if strings.Contains(tt.rules, "Comment") {
+				typ = "Comment"
+			}
+			s := Type(typ)
+			if tt.subject != "" {
+				s = Of(typ, obj(t, tt.subject))
+			}
+			d, err := a.Check(tt.action, s, tt.field)
+			if d.Allowed != tt.want || d.Rule != tt.wantRule || (err != nil) != tt.wantErr {
+				t.Errorf("Check(%s, %+v, %q) = %+v, %v; want allowed %v rule %d error %v", tt.action, s, tt.field, d, err, tt.want, tt.wantRule, tt.wantErr)
+			}
+			if tt.wantErr {
+				var re *RuleError
+				if !errors.Is(err, ErrInvalidRule) || !errors.As(err, &re) || re.Index != tt.wantRule {
+					t.Errorf("Check error %v does not wrap ErrInvalidRule and rule %d's *RuleError", err, tt.wantRule)
+				}
+				if a.Can(tt.action, s) && tt.field == "" {
+					t.Errorf("Can(%s) = true on an invalid rule", tt.action)
+				}
+			}
+		})
+	}
+}
+
+// TestInvalidCandidateFailsQueries: Where, AST and PermittedFields look at every candidate
+// rule, so one invalid candidate makes them fail closed: Where and AST match nothing and
+// PermittedFields returns an error (CASL's permittedFieldsOf throws on it).
+func TestInvalidCandidateFailsQueries(t *testing.T) {
+	a, errs := Compile(rules(t, `[{"action":"read","subject":"Post","conditions":{"pub":true}},{"action":"read","conditions":{"author":{"$exists":1}}},{"action":"read","subject":"Post","conditions":{"authorId":1}}]`), Options{})
+	if len(errs) != 1 || errs[0].Index != 1 {
+		t.Fatalf("Compile errors = %v, want rule 1", errs)
+	}
+	if got := string(a.WhereJSON("read", "Post")); got != `{"OR":[]}` {
+		t.Errorf("Where with an invalid candidate = %s, want {\"OR\":[]}", got)
+	}
+	if n := a.AST("read", "Post"); n != nil {
+		t.Errorf("AST with an invalid candidate = %+v, want nil", n)
+	}
+	fs, err := a.PermittedFields("read", Of("Post", obj(t, `{"authorId":1}`)), func(string) []string { return []string{"title"} })
+	if !errors.Is(err, ErrInvalidRule) || fs != nil {
+		t.Errorf("PermittedFields with an invalid candidate = %v, %v; want ErrInvalidRule", fs, err)
+	}
+	// Another action has no invalid candidate.
+	b, _ := Compile(rules(t, `[{"action":"read","subject":"Post","conditions":{"pub":true}},{"action":"update","conditions":{"author":{"$exists":1}}}]`), Options{})
+	if got := string(b.WhereJSON("read", "Post")); got != `{"OR":[{"pub":true}]}` {
+		t.Errorf("Where(read) = %s", got)
+	}
+}
+
+// TestEmptyFieldsRefusesAbility: CASL's createMongoAbility throws on a rule with an empty
+// fields array, so no question about any rule of that list has an answer. Compile returns an
+// Ability that answers every question with ErrInvalidRule.
+func TestEmptyFieldsRefusesAbility(t *testing.T) {
+	rs := rules(t, `[{"action":"create","subject":"Post"},{"action":"delete","subject":"Post","fields":[]}]`)
+	a, errs := Compile(rs, Options{})
+	if a == nil || len(errs) != 1 || errs[0].Index != 1 {
+		t.Fatalf("Compile = %v, %v; want an Ability and rule 1's error", a, errs)
+	}
+	for _, s := range []Subject{Type("Post"), Of("Post", obj(t, `{}`))} {
+		if d, err := a.Check("create", s, ""); d.Allowed || !errors.Is(err, ErrInvalidRule) {
+			t.Errorf("Check(create, %+v) = %+v, %v; want a denial with ErrInvalidRule", s, d, err)
+		}
+	}
+	if _, err := a.PermittedFields("create", Type("Post"), nil); !errors.Is(err, ErrInvalidRule) {
+		t.Errorf("PermittedFields = %v, want ErrInvalidRule", err)
+	}
+	if w := a.Where("create", "Post"); w != nil {
+		t.Errorf("Where = %v, want nil", w)
+	}
+	if got := string(a.Pack()); got != `[]` {
+		t.Errorf("Pack = %s, want []", got)
+	}
+	if _, err := New(rs, Options{}); err == nil {
+		t.Error("New accepted a rule with an empty fields array")
+	}
+}
+
+// TestPackInvalidAsCannot: Ability.Pack sends every invalid rule as an unconditional cannot in
+// its place, so a browser running CASL denies what the server denies.
+func TestPackInvalidAsCannot(t *testing.T) {
+	a, _ := Compile(rules(t, `[{"action":"read","subject":"Post"},{"action":"read","subject":"Post","fields":["title"],"conditions":{"$or":[]},"reason":"r"},{"action":"read","subject":"Post","conditions":{"x":{"$in":3}},"inverted":true},{"subject":"Post","conditions":{"x":{"$in":3}}}]`), Options{})
+	if got, want := string(a.Pack()), `[["read","Post"],["read","Post",0,1,0,"r"],["read","Post",0,1]]`; got != want {
+		t.Errorf("Pack = %s, want %s", got, want)
+	}
+}

@@ -16,15 +16,21 @@
 // CASL parses conditions lazily and accepts some that can never match; a rule whose
 // conditions do not parse even grants a type-level check. Krag validates every rule when the
 // ability is built. New refuses a list with an invalid rule; Compile fails closed instead: an
-// invalid "can" is dropped, an invalid "cannot" denies everything of its actions and subjects.
-// Invalid includes unknown $-operators (even those CASL silently ignores, such as $or),
-// equality with objects or arrays, operand type errors, regular expressions Go cannot run
-// exactly as JavaScript does, and unknown ${…} placeholders. A condition that cannot be
-// evaluated on a subject (CASL throws) denies the check.
+// invalid rule, "can" or "cannot", keeps its place, and a check that reaches it while walking
+// the candidate rules (latest first) is denied with an error wrapping ErrInvalidRule, where
+// CASL throws; checks decided above it are answered as CASL answers them. The difference from
+// CASL is the type-level check that reaches a broken "can": CASL grants it without parsing,
+// Krag denies. Where and AST match nothing and PermittedFields fails when any candidate rule
+// is invalid; a rule with an empty fields array, which makes CASL refuse the whole list, makes
+// every question fail. Invalid includes unknown $-operators (even those CASL silently
+// ignores, such as $or), equality with objects or arrays, operand type errors, regular
+// expressions Go cannot run exactly as JavaScript does, and unknown ${…} placeholders. A
+// condition that cannot be evaluated on a subject (CASL throws) denies the check.
 //
 // # To the browser and to SQL
 //
 // Pack writes rules in CASL's packed form, byte for byte; Ability.Pack writes the effective
-// rules, so a browser fails closed the same way. Where gives the condition accessibleBy
+// rules (an invalid rule as an unconditional "cannot" in its place), so a browser fails
+// closed the same way. Where gives the condition accessibleBy
 // builds for a type (rulesToCondition), for query generation.
 package access

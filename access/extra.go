@@ -54,21 +54,30 @@ func appendPacked(b []byte, r Rule, cond any) []byte {
 	return appendJS(b, entry[:n])
 }
 
-// Pack returns the ability's effective rules packed for a browser running CASL: dropped
-// invalid rules are left out, invalid inverted rules are sent unconditional (as they act
-// here), and conditions carry their interpolated values. A browser then decides as the server
-// does.
+// Pack returns the ability's effective rules packed for a browser running CASL, so that it
+// denies what Krag denies: an invalid rule, "can" or "cannot", is sent in its place as an
+// unconditional "cannot" of its actions and subjects without fields (Krag denies every check
+// that reaches it; rules without an action, which no check reaches, are left out), and
+// conditions carry their interpolated values. A list CASL refuses packs as no rules at all.
 func (a *Ability) Pack() []byte {
 	b := []byte{'['}
-	for i, r := range a.rules {
-		if i > 0 {
+	if a.refused != nil {
+		return append(b, ']')
+	}
+	first := true
+	for _, r := range a.rules {
+		rr, cond := r.origin, r.raw
+		if r.invalid != nil {
+			if len(r.actions) == 0 {
+				continue
+			}
+			rr.Conditions, rr.Fields, rr.Inverted, cond = nil, nil, true, nil
+		}
+		if !first {
 			b = append(b, ',')
 		}
-		rr := r.origin
-		if r.invalid {
-			rr.Fields = nil
-		}
-		b = appendPacked(b, rr, r.raw)
+		first = false
+		b = appendPacked(b, rr, cond)
 	}
 	return append(b, ']')
 }
@@ -76,8 +85,12 @@ func (a *Ability) Pack() []byte {
 // Where returns the condition under which action is allowed on instances of type t, as CASL's
 // rulesToCondition builds it for @casl/prisma's accessibleBy but with the conditions kept in
 // their Mongo form (§12): {"OR": [...]}, {"AND": [...]}, {"NOT": cond} and {} for "every
-// instance". It returns nil when no instance is allowed.
+// instance". It returns nil when no instance is allowed, and also, failing closed, when any
+// candidate rule is invalid (see Compile).
 func (a *Ability) Where(action, t string) any {
+	if a.invalidCandidate(action, t) != nil {
+		return nil
+	}
 	var cannots, branches []any
 	unconditional := false
 	for _, r := range a.candidates(action, t) {
@@ -142,8 +155,13 @@ type Node struct {
 }
 
 // AST returns the condition under which action is allowed on instances of type t (CASL's
-// rulesToAST): nil when none is, an "and" without children when every one is.
+// rulesToAST): nil when none is, an "and" without children when every one is. It is nil,
+// failing closed, when any candidate rule is invalid (see Compile): CASL's rulesToAST throws
+// on conditions it cannot parse.
 func (a *Ability) AST(action, t string) *Node {
+	if a.invalidCandidate(action, t) != nil {
+		return nil
+	}
 	var cannots, branches []*Node
 	unconditional := false
 	for _, r := range a.candidates(action, t) {
