@@ -12,6 +12,7 @@ import (
 
 // cookieNames holds the full names of Krag's cookies, prefix included.
 type cookieNames struct {
+	prefix                                  string // "better-auth." or "__Secure-better-auth."
 	sessionToken, sessionData, dontRemember string
 	secure                                  bool
 	attrs                                   string // "; Domain=..; Path=/; HttpOnly[; Secure]; SameSite=Lax"
@@ -32,6 +33,7 @@ func newCookieNames(prefix string, secure bool, domain string) cookieNames {
 	}
 	attrs += "; SameSite=Lax"
 	return cookieNames{
+		prefix:       p,
 		sessionToken: p + "session_token",
 		sessionData:  p + "session_data",
 		dontRemember: p + "dont_remember",
@@ -54,6 +56,9 @@ func (c *cookieNames) line(name, value string, maxAge int) string {
 	b.WriteString(c.attrs)
 	return b.String()
 }
+
+// name returns the full name of a cookie: "admin_session" → "better-auth.admin_session".
+func (c *cookieNames) name(short string) string { return c.prefix + short }
 
 // expire returns the Set-Cookie value deleting name.
 func (c *cookieNames) expire(name string) string { return c.line(name, "", 0) }

@@ -239,6 +239,12 @@ type SessionInput struct {
 	DontRemember bool
 	IPAddress    string
 	UserAgent    string
+	// ExpiresIn, when positive, sets the session's lifetime instead of Session.ExpiresIn (or a
+	// day with DontRemember): an administrator's impersonation session lasts an hour.
+	ExpiresIn time.Duration
+	// Prepare, when set, runs on the new session before the session hooks, to set additional
+	// fields (plugin/admin's impersonatedBy).
+	Prepare func(s *Session)
 }
 
 // CreateSession creates a session for u after the user gates and session hooks have agreed.
@@ -251,6 +257,9 @@ func (a *Auth) CreateSession(ctx context.Context, u *User, in SessionInput) (*Se
 	life := a.opts.Session.ExpiresIn
 	if in.DontRemember {
 		life = 24 * time.Hour
+	}
+	if in.ExpiresIn > 0 {
+		life = in.ExpiresIn
 	}
 	s := &Session{
 		ID:        a.newID(),
@@ -269,6 +278,9 @@ func (a *Auth) CreateSession(ctx context.Context, u *User, in SessionInput) (*Se
 			}
 			s.extra[f.Name] = f.Default
 		}
+	}
+	if in.Prepare != nil {
+		in.Prepare(s)
 	}
 	if err := runBefore(ctx, a.hooks.session.beforeCreate, s); err != nil {
 		return nil, err
@@ -469,3 +481,118 @@ func (a *Auth) Cleanup(ctx context.Context) error {
 	}
 	return nil
 }
+
+// FindUsers returns the users matching q (fields by their logical names, additional ones
+// included) and how many users match q's conditions without its Limit and Offset: one page of
+// an admin's user list and the size of the whole list.
+func (a *Auth) FindUsers(ctx context.Context, q store.Query) ([]*User, int64, error) {
+	q.Join = nil
+	recs, err := a.store.FindMany(ctx, schema.UserTable, q)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find users: %w", err)
+	}
+	users := make([]*User, len(recs))
+	for i, rec := range recs {
+		users[i] = a.userFromRecord(rec)
+	}
+	total := int64(len(users))
+	if q.Limit > 0 || q.Offset > 0 {
+		if q.Filter != nil {
+			// Count takes plain conditions only; a filtered page is counted by reading ids.
+			all, err := a.store.FindMany(ctx, schema.UserTable, store.Query{Where: q.Where, Filter: q.Filter})
+			if err != nil {
+				return nil, 0, fmt.Errorf("count users: %w", err)
+			}
+			total = int64(len(all))
+		} else if total, err = a.store.Count(ctx, schema.UserTable, q.Where); err != nil {
+			return nil, 0, fmt.Errorf("count users: %w", err)
+		}
+	}
+	return users, total, nil
+}
+
+// HashPassword checks a new password against the length limits (PASSWORD_TOO_SHORT,
+// PASSWORD_TOO_LONG) and returns its hash, for an Account's Password.
+func (a *Auth) HashPassword(ctx context.Context, password string) (string, error) {
+	if err := a.checkPasswordLength(password, true); err != nil {
+		return "", err
+	}
+	h, err := a.hasher.Hash(ctx, password)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
+// SetPassword gives the user a new password, whatever the old one was: the credential account
+// is updated, or created when the user has none (a user who signed up through a provider).
+// The user's sessions are left alone.
+func (a *Auth) SetPassword(ctx context.Context, userID, password string) error {
+	hash, err := a.HashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
+	ac, err := a.CredentialAccount(ctx, userID)
+	if errors.Is(err, ErrCredentialAccountNotFound) {
+		return a.CreateAccount(ctx, &Account{UserID: userID, ProviderID: CredentialProvider, AccountID: userID, Password: hash})
+	}
+	if err != nil {
+		return err
+	}
+	ac.Password = hash
+	return a.UpdateAccount(ctx, ac)
+}
+
+// CreateAccount stores a new account of an existing user after running the create hooks.
+// An empty ID and zero times are filled in.
+func (a *Auth) CreateAccount(ctx context.Context, ac *Account) error {
+	now := a.now().UTC()
+	if ac.ID == "" {
+		ac.ID = a.newID()
+	}
+	if ac.ProviderID == CredentialProvider && ac.AccountID == "" {
+		ac.AccountID = ac.UserID
+	}
+	if ac.CreatedAt.IsZero() {
+		ac.CreatedAt = now
+	}
+	if ac.UpdatedAt.IsZero() {
+		ac.UpdatedAt = now
+	}
+	if err := runBefore(ctx, a.hooks.account.beforeCreate, ac); err != nil {
+		return err
+	}
+	if err := a.store.Create(ctx, schema.AccountTable, accountRecord(ac)); err != nil {
+		return fmt.Errorf("create account: %w", err)
+	}
+	runAfter(ctx, a.hooks.account.afterCreate, ac)
+	return nil
+}
+
+// FindSession returns the unexpired session with the raw token t and its user, or nil when
+// there is none. It reads the database (never the cookie cache) and does not slide the expiry.
+func (a *Auth) FindSession(ctx context.Context, t string) (*SessionData, error) {
+	sd, err := a.findSession(ctx, t)
+	if err != nil || sd == nil {
+		return nil, err
+	}
+	if !sd.Session.ExpiresAt.After(a.now()) {
+		return nil, nil
+	}
+	return sd, nil
+}
+
+// RevokeSessionOfAnyUser deletes the session with the given token or list-sessions handle,
+// whoever holds it: for administrators. RevokeSession is the form for a user's own sessions.
+func (a *Auth) RevokeSessionOfAnyUser(ctx context.Context, tokenOrHandle string) error {
+	switch {
+	case strings.HasPrefix(tokenOrHandle, handlePrefix):
+		return a.deleteSessions(ctx, []store.Where{store.Is("id", strings.TrimPrefix(tokenOrHandle, handlePrefix))})
+	case token.IsAlnum(tokenOrHandle):
+		return a.deleteSessions(ctx, []store.Where{{Field: "token", Op: store.In, Value: tokenForms(tokenOrHandle)}})
+	}
+	return nil
+}
+
+// SessionLifetime returns Session.ExpiresIn: how long a remembered session lasts.
+func (a *Auth) SessionLifetime() time.Duration { return a.opts.Session.ExpiresIn }

@@ -94,11 +94,11 @@ func writeError(w http.ResponseWriter, err error) {
 		e = ErrInternal
 	}
 	h := w.Header()
+	h.Set("Content-Type", "application/json")
 	if e.Message == "" && e.Code == "" {
-		w.WriteHeader(e.Status)
+		w.WriteHeader(e.Status) // a bare status, as Better Auth's admin 401
 		return
 	}
-	h.Set("Content-Type", "application/json")
 	if e.Status == http.StatusServiceUnavailable {
 		h.Set("Retry-After", "5")
 	}

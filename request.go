@@ -140,6 +140,54 @@ func (r *Request) Redirect(location string) {
 // SetCookie adds a Set-Cookie header line.
 func (r *Request) SetCookie(line string) { r.cookies = append(r.cookies, line) }
 
+// Status answers with status and an empty JSON-typed body, as Better Auth's bare statuses
+// (the admin endpoints' 401 without a session).
+func (r *Request) Status(status int) {
+	r.status, r.result = status, nil
+}
+
+// SignedCookie returns the value of the request's cookie called name (without the prefix:
+// "admin_session" reads "better-auth.admin_session") when its signature verifies.
+func (r *Request) SignedCookie(name string) (string, bool) {
+	v, ok := cookie(r.HTTP, r.auth.cookies.name(name))
+	if !ok {
+		return "", false
+	}
+	return r.auth.signer.Verify(v)
+}
+
+// SetSignedCookie sets the cookie called name (without the prefix) to value, signed, with the
+// session cookies' attributes; maxAge < 0 makes a browser-session cookie.
+func (r *Request) SetSignedCookie(name, value string, maxAge time.Duration) {
+	age := -1
+	if maxAge >= 0 {
+		age = int(maxAge / time.Second)
+	}
+	r.SetCookie(r.auth.cookies.line(r.auth.cookies.name(name), r.auth.signer.CookieValue(value), age))
+}
+
+// ExpireCookie deletes the cookie called name (without the prefix).
+func (r *Request) ExpireCookie(name string) {
+	r.SetCookie(r.auth.cookies.expire(r.auth.cookies.name(name)))
+}
+
+// SessionCookie returns the session token of the request's session_token cookie, when its
+// signature verifies, and whether the request asked not to be remembered (dont_remember).
+func (r *Request) SessionCookie() (token string, dontRemember bool, ok bool) {
+	token, ok = r.auth.sessionToken(r.HTTP)
+	return token, r.auth.dontRemember(r.HTTP), ok
+}
+
+// StartSession sets the cookies of sd, a session the handler created or restored, as sign-in
+// does; dontRemember leaves Max-Age off the token cookie.
+func (r *Request) StartSession(sd *SessionData, dontRemember bool) {
+	r.NewSession = sd
+	r.auth.setSessionCookies(r, sd, dontRemember)
+}
+
+// EndSession expires the session cookies (token, cookie cache, dont_remember).
+func (r *Request) EndSession() { r.auth.clearSessionCookies(r) }
+
 // --- body parsing (shared/spec/better-auth-core.md §1.3) ---
 
 // bodyReadTimeout bounds reading a request body.

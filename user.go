@@ -2,10 +2,14 @@ package krag
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"html"
 	"net/http"
+	"sort"
 	"strings"
+
+	"github.com/kragauth/krag/schema"
 )
 
 // updateUserBody is the body of POST /update-user.
@@ -287,4 +291,99 @@ func (a *Auth) coreRoutes() []Route {
 		{Method: "GET", Path: "/ok", Handler: a.handleOK},
 		{Method: "GET", Path: "/error", Handler: a.handleError},
 	}
+}
+
+// ApplyUserData sets fields of u from a JSON object keyed by logical field names, as an
+// administrator sends them (Better Auth's admin update-user and create-user data): the core
+// fields name, email, emailVerified and image, and every additional field, read-only ones
+// included. Each value must have its field's JSON type; an unknown field, id, or a timestamp is
+// refused (400 VALIDATION_ERROR naming it). u is changed only when every value is valid; it is
+// not stored.
+func (a *Auth) ApplyUserData(u *User, data map[string]json.RawMessage) error {
+	var issues []string
+	set := make(map[string]any, len(data))
+	extra := map[string]*schema.Field{}
+	for i := range a.userTable.Fields[coreUserFields:] {
+		f := &a.userTable.Fields[coreUserFields+i]
+		extra[f.Name] = f
+	}
+	keys := make([]string, 0, len(data))
+	for k := range data {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		raw := data[k]
+		bad := func(what string) { issues = append(issues, "[data."+k+"] "+what) }
+		switch k {
+		case "name", "email":
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				bad("Invalid input: expected string")
+				continue
+			}
+			if k == "email" {
+				if !ValidEmail(s) {
+					return ErrInvalidEmail
+				}
+				s = strings.ToLower(s)
+			}
+			set[k] = s
+		case "emailVerified":
+			var b bool
+			if err := json.Unmarshal(raw, &b); err != nil {
+				bad("Invalid input: expected boolean")
+				continue
+			}
+			set[k] = b
+		case "image":
+			var s *string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				bad("Invalid input: expected string or null")
+				continue
+			}
+			if s == nil {
+				set[k] = ""
+			} else {
+				set[k] = *s
+			}
+		default:
+			f, ok := extra[k]
+			if !ok {
+				bad("unknown field, or a field that cannot be set")
+				continue
+			}
+			v, err := jsonFieldValue(f, raw)
+			if err != nil {
+				bad(err.Error())
+				continue
+			}
+			if v == nil && f.Required {
+				bad("Invalid input: expected " + f.Type.String() + ", received null")
+				continue
+			}
+			set[k] = v
+		}
+	}
+	if len(issues) > 0 {
+		return ErrValidation.WithMessage(strings.Join(issues, "; "))
+	}
+	for k, v := range set {
+		switch k {
+		case "name":
+			u.Name = v.(string)
+		case "email":
+			u.Email = v.(string)
+		case "emailVerified":
+			u.EmailVerified = v.(bool)
+		case "image":
+			u.Image = v.(string)
+		default:
+			if u.extra == nil {
+				u.extra = map[string]any{}
+			}
+			u.extra[k] = v
+		}
+	}
+	return nil
 }

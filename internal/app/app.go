@@ -10,6 +10,7 @@ import (
 
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/plugin/active"
+	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/store"
 )
@@ -47,6 +48,7 @@ type System struct {
 	Options krag.Options
 	Active  *active.Plugin
 	RBAC    *rbac.Plugin
+	Admin   *admin.Plugin
 }
 
 // Options returns the krag.Options of the seed's system.
@@ -56,6 +58,7 @@ func Options(c Config) krag.Options { return New(c).Options }
 // every call: a plugin belongs to one Auth).
 func New(c Config) *System {
 	sys := &System{Active: active.New(), RBAC: rbac.New(rbac.Options{})}
+	sys.Admin = admin.New(admin.Options{RBAC: sys.RBAC})
 	o := krag.Options{
 		AppName:        "Krag",
 		BaseURL:        c.BaseURL,
@@ -64,7 +67,7 @@ func New(c Config) *System {
 		Database:       c.Database,
 		TrustedOrigins: c.TrustedOrigins,
 		Logger:         c.Logger,
-		Plugins:        []krag.Plugin{sys.Active, sys.RBAC},
+		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin},
 	}
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
