@@ -153,7 +153,8 @@ const KRAG_TABLES = ['roles', 'permissions', 'role_permissions', 'user_permissio
 test("krag migrate --plan on the Better Auth database adds only Krag's own tables and columns, and destroys nothing", () => {
   // Better Auth 1.7.25's migrator makes every core table, column and index krag needs (same
   // names and types, the additional fields as nullable columns). What krag adds: the tables of
-  // its roles and permissions, the admin plugin's user.role column, and their indexes.
+  // its roles and permissions, the admin plugin's columns (user.role, banned, banReason,
+  // banExpires, session.impersonatedBy), and their indexes.
   const created = [];
   for (const s of firstPlan) {
     const m = /^create table (\S+)$/.exec(s.reason);
@@ -167,7 +168,10 @@ test("krag migrate --plan on the Better Auth database adds only Krag's own table
   }
   assert.deepEqual(created.sort(), [...KRAG_TABLES].sort());
   const columns = firstPlan.filter((s) => s.reason.startsWith('add column')).map((s) => s.reason);
-  assert.deepEqual(columns, ['add column user.role']);
+  assert.deepEqual(columns.sort(), [
+    'add column session.impersonatedBy', 'add column user.banExpires', 'add column user.banReason',
+    'add column user.banned', 'add column user.role',
+  ]);
 });
 
 test('krag migrate succeeds, and a second plan lists nothing', () => {

@@ -13,9 +13,9 @@ import {
 const krag = await startKrag();
 const PASSWORD = 'Compat-Passw0rd!';
 
-const SESSION_KEYS = ['createdAt', 'expiresAt', 'id', 'ipAddress', 'token', 'updatedAt', 'userAgent', 'userId'];
+const SESSION_KEYS = ['createdAt', 'expiresAt', 'id', 'impersonatedBy', 'ipAddress', 'token', 'updatedAt', 'userAgent', 'userId'];
 const USER_KEYS = [
-  'createdAt', 'email', 'emailVerified', 'firstName', 'id', 'image', 'isActive', 'lastName',
+  'banExpires', 'banReason', 'banned', 'createdAt', 'email', 'emailVerified', 'firstName', 'id', 'image', 'isActive', 'lastName',
   'name', 'phoneNumber', 'role', 'roleId', 'updatedAt',
 ];
 
@@ -177,6 +177,7 @@ describe('get-session (§2.1, §2.5, §4.5)', () => {
         {
           id: 0, name: 'shape', email, emailVerified: false, image: null, createdAt: 0, updatedAt: 0,
           firstName: 'Sh', lastName: 'Ape', phoneNumber: null, roleId: 0, role: 'user', isActive: true,
+          banned: false, banReason: null, banExpires: null,
         },
       );
     }

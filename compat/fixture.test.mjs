@@ -85,8 +85,13 @@ if (DATABASE === 'sqlite') {
       401, 'INVALID_EMAIL_OR_PASSWORD', 'Invalid email or password');
   });
 
-  // Dave was banned through Better Auth's admin plugin. Krag has no admin plugin yet (issue 4,
-  // plugin/admin), so nothing refuses him today; his BANNED_USER scenario is added with that plugin.
+  test("dave, banned by Better Auth's admin plugin, is refused with 403 BANNED_USER", async () => {
+    const b = krag.browser();
+    assertError(await b.client.signIn.email({ email: user.dave.email, password: user.dave.password }),
+      403, 'BANNED_USER',
+      'You have been banned from this application. Please contact support if you believe this is an error.');
+    assert.equal(b.jar.get(SESSION_COOKIE), undefined);
+  });
 
   test("alice's live session cookie from Better Auth works", async () => {
     const b = krag.browser();

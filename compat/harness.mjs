@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path';
 import { after, afterEach } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createAuthClient } from 'better-auth/client';
+import { adminClient } from 'better-auth/client/plugins';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -368,7 +369,8 @@ export class CookieJar {
 }
 
 /**
- * Browser is the official client (createAuthClient from better-auth/client) plus a cookie
+ * Browser is the official client (createAuthClient from better-auth/client, with the
+ * adminClient plugin that krag serve's admin endpoints answer) plus a cookie
  * jar. Its fetch (the client's customFetchImpl) sends Origin: <origin> and the jar's cookies
  * on every request and stores every Set-Cookie of the response, as a browser on the server's
  * origin does. Pass jar to share cookies between browsers, origin to pose as another site.
@@ -387,7 +389,9 @@ export class Browser {
       this.jar.store(res.headers.getSetCookie());
       return res;
     };
-    this.client = createAuthClient({ baseURL, fetchOptions: { customFetchImpl: fetchWithJar } });
+    this.client = createAuthClient({
+      baseURL, fetchOptions: { customFetchImpl: fetchWithJar }, plugins: [adminClient()],
+    });
   }
 
   /** sessionToken returns the raw token inside the jar's signed session cookie, or undefined. */

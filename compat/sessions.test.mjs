@@ -27,7 +27,7 @@ describe('list-sessions and revoking (§2.6-§2.9)', () => {
     const others = list.filter((s) => s !== own[0]);
     for (const s of list) {
       assert.deepEqual(Object.keys(s).sort(),
-        ['createdAt', 'expiresAt', 'id', 'ipAddress', 'token', 'updatedAt', 'userAgent', 'userId']);
+        ['createdAt', 'expiresAt', 'id', 'impersonatedBy', 'ipAddress', 'token', 'updatedAt', 'userAgent', 'userId']);
       assert.ok(s.expiresAt instanceof Date && s.createdAt instanceof Date);
       assert.equal(s.userId, own[0].userId);
     }
