@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -33,6 +34,8 @@ const Version = "0.1.0-dev"
 
 // Env is what a command reads and writes besides its arguments.
 type Env struct {
+	// Stdin is read by commands that take secrets on standard input (--password-stdin).
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment (os.Getenv, with .env applied).
 	Getenv func(string) string
@@ -43,7 +46,12 @@ var errUsage = errors.New("usage")
 
 // Run runs the krag command with args (without the program name) and returns the exit code.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	env := &Env{Stdout: stdout, Stderr: stderr, Getenv: loadEnv()}
+	return runEnv(ctx, &Env{Stdin: os.Stdin, Stdout: stdout, Stderr: stderr, Getenv: loadEnv()}, args)
+}
+
+// runEnv is Run with the environment given, so tests can supply standard input.
+func runEnv(ctx context.Context, env *Env, args []string) int {
+	stdout, stderr := env.Stdout, env.Stderr
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {

@@ -8,12 +8,15 @@ import (
 
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/internal/app"
+	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/schema"
+	"github.com/kragauth/krag/store/sqlstore"
 )
 
 const migrateSynopsis = `Create the tables, columns and indexes Krag needs that the database lacks. Nothing is
-dropped or rewritten, and running it twice changes nothing the second time. With --plan,
-print the SQL that would run and change nothing.`
+dropped or rewritten, and running it twice changes nothing the second time. Then create the
+system roles admin and user when they are missing. With --plan, print the SQL that would run
+and change nothing.`
 
 func runMigrate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "migrate", migrateSynopsis)
@@ -67,6 +70,20 @@ func runMigrate(ctx context.Context, env *Env, args []string) error {
 	} else {
 		fmt.Fprintf(env.Stdout, "%s migrated (%d statements)\n", redact(dsn), len(steps))
 	}
+	return seedRoles(ctx, env, db)
+}
+
+// seedRoles creates rbac's system roles when missing, so that a freshly migrated database
+// has the admin role for krag users create --role admin.
+func seedRoles(ctx context.Context, env *Env, db *sqlstore.DB) error {
+	sys, err := newSystem(env, db)
+	if err != nil {
+		return err
+	}
+	if err := sys.rbac.Seed(ctx); err != nil {
+		return fmt.Errorf("seed the system roles: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "system roles %s and %s are in place\n", rbac.AdminRole, rbac.UserRole)
 	return nil
 }
 
