@@ -1,5 +1,5 @@
-// Package cli implements the krag command: serve, migrate, generate. cmd/krag's main only calls
-// Run.
+// Package cli implements the krag command: serve, migrate, generate, and the administration
+// commands users, roles and permissions. cmd/krag's main only calls Run.
 package cli
 
 import (
@@ -25,6 +25,9 @@ func commands() []command {
 		{"migrate", "create or upgrade the database schema", runMigrate},
 		{"generate", "print the schema as SQL for a dialect", runGenerate},
 		{"access", "evaluate permission rules offline (access eval)", runAccess},
+		{"users", "create and list users, set their roles, ban and unban them", runUsers},
+		{"roles", "list, create, grant and revoke roles", runRoles},
+		{"permissions", "list and create permissions", runPermissions},
 		{"version", "print the version", runVersion},
 	}
 }
@@ -89,7 +92,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'krag <command> --help' for a command's flags. Configuration comes from flags,")
