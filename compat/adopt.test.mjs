@@ -176,7 +176,7 @@ test("krag migrate --plan on the Better Auth database adds only Krag's own table
 
 test('krag migrate succeeds, and a second plan lists nothing', () => {
   assert.equal(migrateError, undefined, `krag migrate failed: ${migrateError?.stderr ?? migrateError}`);
-  assert.match(migrateOutput, / (is up to date|migrated \(\d+ statements\))\n$/);
+  assert.match(migrateOutput, / (is up to date|migrated \(\d+ statements\))\nsystem roles admin and user are in place\n$/);
   assert.deepEqual(secondPlan, []);
 });
 
