@@ -668,6 +668,9 @@ func (p *Plugin) handleRevokeSessions(r *krag.Request, caller *krag.User) error 
 
 func (p *Plugin) handleRemoveUser(r *krag.Request, caller *krag.User) error {
 	ctx := r.Context()
+	if err := p.require(ctx, caller, ActionDelete, SubjectUser, nil, ErrNotAllowedToDelete); err != nil {
+		return err
+	}
 	if str(r, "userId") == caller.ID {
 		return ErrCannotRemoveYourself
 	}
@@ -752,18 +755,19 @@ func (p *Plugin) HasPermission(ctx context.Context, u *krag.User, perms map[stri
 // hideImpersonations removes impersonation sessions from GET /list-sessions, as Better Auth's
 // admin plugin does: the impersonated user does not see the administrator's session.
 func (p *Plugin) hideImpersonations(r *krag.Request) error {
-	var list []map[string]json.RawMessage
+	var list []json.RawMessage
 	if err := json.Unmarshal(r.Result(), &list); err != nil {
 		return nil // not a list: nothing to hide
 	}
-	kept := make([]json.RawMessage, 0, len(list))
-	var raws []json.RawMessage
-	json.Unmarshal(r.Result(), &raws)
-	for i, s := range list {
-		if v := s[ImpersonatedByField.Name()]; len(v) > 0 && string(v) != "null" {
+	kept := list[:0]
+	for _, raw := range list {
+		var s struct {
+			ImpersonatedBy *string `json:"impersonatedBy"`
+		}
+		if json.Unmarshal(raw, &s) == nil && s.ImpersonatedBy != nil && *s.ImpersonatedBy != "" {
 			continue
 		}
-		kept = append(kept, raws[i])
+		kept = append(kept, raw)
 	}
 	if len(kept) == len(list) {
 		return nil
