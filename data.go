@@ -59,20 +59,8 @@ func (a *Auth) CreateUser(ctx context.Context, u *User, ac *Account) error {
 		return err
 	}
 	if ac != nil {
-		if ac.ID == "" {
-			ac.ID = a.newID()
-		}
 		ac.UserID = u.ID
-		if ac.ProviderID == CredentialProvider && ac.AccountID == "" {
-			ac.AccountID = u.ID
-		}
-		if ac.CreatedAt.IsZero() {
-			ac.CreatedAt = now
-		}
-		if ac.UpdatedAt.IsZero() {
-			ac.UpdatedAt = now
-		}
-		if err := runBefore(ctx, a.hooks.account.beforeCreate, ac); err != nil {
+		if err := a.prepareAccount(ctx, ac, now); err != nil {
 			return err
 		}
 	}
@@ -546,7 +534,19 @@ func (a *Auth) SetPassword(ctx context.Context, userID, password string) error {
 // CreateAccount stores a new account of an existing user after running the create hooks.
 // An empty ID and zero times are filled in.
 func (a *Auth) CreateAccount(ctx context.Context, ac *Account) error {
-	now := a.now().UTC()
+	if err := a.prepareAccount(ctx, ac, a.now().UTC()); err != nil {
+		return err
+	}
+	if err := a.store.Create(ctx, schema.AccountTable, accountRecord(ac)); err != nil {
+		return fmt.Errorf("create account: %w", err)
+	}
+	runAfter(ctx, a.hooks.account.afterCreate, ac)
+	return nil
+}
+
+// prepareAccount fills in a new account's id, credential accountId and times, then runs the
+// create hooks.
+func (a *Auth) prepareAccount(ctx context.Context, ac *Account, now time.Time) error {
 	if ac.ID == "" {
 		ac.ID = a.newID()
 	}
@@ -559,14 +559,7 @@ func (a *Auth) CreateAccount(ctx context.Context, ac *Account) error {
 	if ac.UpdatedAt.IsZero() {
 		ac.UpdatedAt = now
 	}
-	if err := runBefore(ctx, a.hooks.account.beforeCreate, ac); err != nil {
-		return err
-	}
-	if err := a.store.Create(ctx, schema.AccountTable, accountRecord(ac)); err != nil {
-		return fmt.Errorf("create account: %w", err)
-	}
-	runAfter(ctx, a.hooks.account.afterCreate, ac)
-	return nil
+	return runBefore(ctx, a.hooks.account.beforeCreate, ac)
 }
 
 // FindSession returns the unexpired session with the raw token t and its user, or nil when

@@ -279,6 +279,20 @@ type Validator struct {
 	issues []string
 }
 
+// NeedStrings returns a Route.Validate that wants a JSON object body with the named keys as
+// non-empty strings (400 VALIDATION_ERROR naming each missing or empty one).
+func NeedStrings(keys ...string) func(r *Request) error {
+	return func(r *Request) error {
+		v := r.Validate()
+		if v.Object(false) {
+			for _, k := range keys {
+				v.NonEmptyString(k)
+			}
+		}
+		return v.Err()
+	}
+}
+
 // Validate returns a Validator for the request's body.
 func (r *Request) Validate() *Validator { return &Validator{r: r} }
 

@@ -25,20 +25,20 @@ func (p *Plugin) routes(s *krag.Setup) {
 	get := func(path string, validate func(r *krag.Request) error, h func(r *krag.Request, caller *krag.User) error) {
 		s.Handle(krag.Route{Method: "GET", Path: path, Session: krag.SessionOptional, Validate: validate, Handler: p.authed(h)})
 	}
-	post("/admin/set-role", needs("userId"), p.handleSetRole)
+	post("/admin/set-role", krag.NeedStrings("userId"), p.handleSetRole)
 	get("/admin/get-user", queryNeeds("id"), p.handleGetUser)
-	post("/admin/create-user", needs("email", "name"), p.handleCreateUser)
-	post("/admin/update-user", needs("userId"), p.handleUpdateUser)
+	post("/admin/create-user", krag.NeedStrings("email", "name"), p.handleCreateUser)
+	post("/admin/update-user", krag.NeedStrings("userId"), p.handleUpdateUser)
 	get("/admin/list-users", nil, p.handleListUsers)
-	post("/admin/list-user-sessions", needs("userId"), p.handleListUserSessions)
-	post("/admin/ban-user", needs("userId"), p.handleBan)
-	post("/admin/unban-user", needs("userId"), p.handleUnban)
-	post("/admin/impersonate-user", needs("userId"), p.handleImpersonate)
+	post("/admin/list-user-sessions", krag.NeedStrings("userId"), p.handleListUserSessions)
+	post("/admin/ban-user", krag.NeedStrings("userId"), p.handleBan)
+	post("/admin/unban-user", krag.NeedStrings("userId"), p.handleUnban)
+	post("/admin/impersonate-user", krag.NeedStrings("userId"), p.handleImpersonate)
 	s.Handle(krag.Route{Method: "POST", Path: "/admin/stop-impersonating", Session: krag.SessionSensitive, Handler: p.handleStopImpersonating})
-	post("/admin/revoke-user-session", needs("sessionToken"), p.handleRevokeSession)
-	post("/admin/revoke-user-sessions", needs("userId"), p.handleRevokeSessions)
-	post("/admin/remove-user", needs("userId"), p.handleRemoveUser)
-	post("/admin/set-user-password", needs("newPassword", "userId"), p.handleSetPassword)
+	post("/admin/revoke-user-session", krag.NeedStrings("sessionToken"), p.handleRevokeSession)
+	post("/admin/revoke-user-sessions", krag.NeedStrings("userId"), p.handleRevokeSessions)
+	post("/admin/remove-user", krag.NeedStrings("userId"), p.handleRemoveUser)
+	post("/admin/set-user-password", krag.NeedStrings("newPassword", "userId"), p.handleSetPassword)
 	post("/admin/has-permission", validateHasPermission, p.handleHasPermission)
 }
 
@@ -57,19 +57,6 @@ func (p *Plugin) authed(h func(r *krag.Request, caller *krag.User) error) func(r
 			return errUnauthorized
 		}
 		return h(r, sd.User)
-	}
-}
-
-// needs validates that the body is an object with the named non-empty strings.
-func needs(keys ...string) func(r *krag.Request) error {
-	return func(r *krag.Request) error {
-		v := r.Validate()
-		if v.Object(false) {
-			for _, k := range keys {
-				v.NonEmptyString(k)
-			}
-		}
-		return v.Err()
 	}
 }
 

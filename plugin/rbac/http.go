@@ -49,33 +49,20 @@ func (p *Plugin) routes(s *krag.Setup) {
 	}
 	s.Handle(krag.Route{Method: "GET", Path: "/rbac/rules", Session: krag.SessionRequired, Handler: p.handleRules})
 	get("/rbac/list-roles", "read", SubjectRole, p.handleListRoles)
-	post("/rbac/create-role", "create", SubjectRole, needs("name"), p.handleCreateRole)
-	post("/rbac/update-role", "update", SubjectRole, needs("role"), p.handleUpdateRole)
-	post("/rbac/delete-role", "delete", SubjectRole, needs("role"), p.handleDeleteRole)
+	post("/rbac/create-role", "create", SubjectRole, krag.NeedStrings("name"), p.handleCreateRole)
+	post("/rbac/update-role", "update", SubjectRole, krag.NeedStrings("role"), p.handleUpdateRole)
+	post("/rbac/delete-role", "delete", SubjectRole, krag.NeedStrings("role"), p.handleDeleteRole)
 	get("/rbac/list-role-permissions", "read", SubjectRole, p.handleListRolePermissions)
-	post("/rbac/grant", "update", SubjectRole, needs("role", "permission"), p.handleGrant)
-	post("/rbac/revoke", "update", SubjectRole, needs("role", "permission"), p.handleRevoke)
+	post("/rbac/grant", "update", SubjectRole, krag.NeedStrings("role", "permission"), p.handleGrant)
+	post("/rbac/revoke", "update", SubjectRole, krag.NeedStrings("role", "permission"), p.handleRevoke)
 	get("/rbac/list-permissions", "read", SubjectPermission, p.handleListPermissions)
-	post("/rbac/create-permission", "create", SubjectPermission, needs("name", "resource", "action"), p.handleCreatePermission)
-	post("/rbac/update-permission", "update", SubjectPermission, needs("permission"), p.handleUpdatePermission)
-	post("/rbac/delete-permission", "delete", SubjectPermission, needs("permission"), p.handleDeletePermission)
+	post("/rbac/create-permission", "create", SubjectPermission, krag.NeedStrings("name", "resource", "action"), p.handleCreatePermission)
+	post("/rbac/update-permission", "update", SubjectPermission, krag.NeedStrings("permission"), p.handleUpdatePermission)
+	post("/rbac/delete-permission", "delete", SubjectPermission, krag.NeedStrings("permission"), p.handleDeletePermission)
 	get("/rbac/list-user-permissions", "read", SubjectPermission, p.handleListUserPermissions)
-	post("/rbac/set-user-permission", ActionSetPermission, SubjectUser, needs("userId", "permission"), p.handleSetUserPermission)
-	post("/rbac/remove-user-permission", ActionSetPermission, SubjectUser, needs("userId", "permission"), p.handleRemoveUserPermission)
-	post("/rbac/set-user-role", ActionSetRole, SubjectUser, needs("userId"), p.handleSetUserRole)
-}
-
-// needs validates that the body is an object with the named non-empty strings.
-func needs(keys ...string) func(r *krag.Request) error {
-	return func(r *krag.Request) error {
-		v := r.Validate()
-		if v.Object(false) {
-			for _, k := range keys {
-				v.NonEmptyString(k)
-			}
-		}
-		return v.Err()
-	}
+	post("/rbac/set-user-permission", ActionSetPermission, SubjectUser, krag.NeedStrings("userId", "permission"), p.handleSetUserPermission)
+	post("/rbac/remove-user-permission", ActionSetPermission, SubjectUser, krag.NeedStrings("userId", "permission"), p.handleRemoveUserPermission)
+	post("/rbac/set-user-role", ActionSetRole, SubjectUser, krag.NeedStrings("userId"), p.handleSetUserRole)
 }
 
 // guard runs h when the caller may do action on subject; otherwise 403 FORBIDDEN.
