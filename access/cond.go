@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"regexp"
 	"strings"
 	"unicode/utf16"
 )
@@ -84,12 +83,12 @@ type fieldNode struct {
 	prefix  []string // segments before the last, for operators that look at the parent
 	last    string
 	op      op
-	value   any            // the operand, normalised
-	list    []any          // $in, $nin, $all
-	re      *regexp.Regexp // $regex
-	sub     cnode          // $elemMatch
-	boolean bool           // $exists
-	size    float64        // $size
+	value   any       // the operand, normalised
+	list    []any     // $in, $nin, $all
+	re      *jsRegexp // $regex
+	sub     cnode     // $elemMatch
+	boolean bool      // $exists
+	size    float64   // $size
 }
 
 // Cond is a compiled, validated condition set. It is immutable and safe for concurrent use.
@@ -236,8 +235,9 @@ func parseOperators(field string, o *Object) ([]cnode, error) {
 		case "$regex":
 			flags := ""
 			if f, ok := o.Get("$options"); ok {
+				// CASL passes `$options || ''` to new RegExp: a falsy value means no flags.
 				s, isStr := f.(string)
-				if !isStr {
+				if !isStr && truthy(f) {
 					return nil, fmt.Errorf(`field %q: "$options" must be a string of regular expression flags`, displayField(field))
 				}
 				flags = s
@@ -553,7 +553,10 @@ func (n *fieldNode) eval(obj any) result {
 	case opRegex:
 		return n.overValue(obj, func(x any) result {
 			s, ok := x.(string)
-			return boolResult(ok && n.re.MatchString(s))
+			if !ok {
+				return no
+			}
+			return n.re.match(s)
 		})
 	case opAll:
 		a, r := getPath(obj, n.segs)

@@ -36,16 +36,32 @@ func FuzzCond(f *testing.F) {
 	})
 }
 
-// FuzzRegexp checks that every JavaScript pattern the translator accepts compiles, and that
-// nothing panics.
+// FuzzRegexp checks that every JavaScript pattern the translator accepts compiles and runs
+// on any subject without panicking, and that where two bounds decide a subject (multiline
+// anchors with atoms that tell line terminators apart), the lower one never matches where
+// the upper one does not.
 func FuzzRegexp(f *testing.F) {
-	for _, p := range []string{`^a.b$`, `[\s\S]`, `\u00e9\x41`, `(?<n>a)|(?:b)`, `[]`, `[^]`, `a{2,3}?`, `\cJ`, `\u{1F600}`, `\uD83D\uDE00`} {
-		f.Add(p, "i")
+	for _, p := range []string{`^a.b$`, `[\s\S]`, `\u00e9\x41`, `(?<n>a)|(?:b)`, `[]`, `[^]`, `a{2,3}?`, `\cJ`, `\u{1F600}`, `\uD83D\uDE00`, `^.{2}$`, `[a-z]`, `\r^b|a$`, `[^\n]$`} {
+		f.Add(p, "i", "a😀\rb")
+		f.Add(p, "m", "a\u2028b\nK\u212a")
 	}
-	f.Fuzz(func(t *testing.T, pattern, flags string) {
+	f.Fuzz(func(t *testing.T, pattern, flags, subject string) {
 		re, err := compileJSRegexp(pattern, flags)
-		if err == nil && re == nil {
+		if err != nil {
+			return
+		}
+		if re == nil || re.re == nil {
 			t.Fatal("nil regexp without error")
+		}
+		r := re.match(subject)
+		if r == bad && re.lt != ltBounded {
+			t.Fatalf("/%s/%s.test(%q) cannot be evaluated outside the bounded mode", pattern, flags, subject)
+		}
+		if re.lt == ltBounded {
+			units, collapsed, _ := unitString(subject)
+			if re.re.MatchString(units) && !re.wide.MatchString(collapsed) {
+				t.Fatalf("/%s/%s on %q: the lower bound matches, the upper one does not", pattern, flags, subject)
+			}
 		}
 	})
 }
