@@ -27,6 +27,13 @@
 // expressions Go cannot run exactly as JavaScript does, and unknown ${…} placeholders. A
 // condition that cannot be evaluated on a subject (CASL throws) denies the check.
 //
+// A $regex runs as CASL's new RegExp(pattern, $options) does, without the u flag: on UTF-16
+// code units (`^.{2}$` matches one emoji), with JavaScript's case folding (U+212A KELVIN SIGN
+// is not k under i) and line terminators, in JavaScript's syntax. Patterns RE2 cannot run
+// (lookaround, backreferences) and the u and v flags make the rule invalid. One subject
+// RE2's multiline anchors cannot decide (^ or $ with m, an atom matching \r but not \n or the
+// like, and \r, U+2028 or U+2029 in the subject) denies the check with ErrEvaluation.
+//
 // # To the browser and to SQL
 //
 // Pack writes rules in CASL's packed form, byte for byte; Ability.Pack writes the effective
