@@ -108,7 +108,7 @@ const KELVIN = '\u212A';
 const LONG_S = '\u017F';
 export const STRINGS = [
   '', 'a', 'b', 'c', 'abc', 'Abc', 'ABC', 'ab', 'cd', 'abcd', 'draft', 'published', '1', '10', '9', '12',
-  'a.b', 'axb', 'a1b', 'x y', 'admin', 'a\nb', 'b\na', 'a\rb', 'a\u2028b', 's', 'k',
+  'a.b', 'axb', 'a1b', 'x y', 'admin', 'a\nb', 'b\na', 'a\rb', 'a\u2028b', 's', 'k', 'uu', 'p{L}', '-',
   '😀', '😁', '😀a', 'a😀', 'ｚ', '\uFF21', '𝒳y', 'é', 'É', LONG_S, KELVIN,
 ];
 const NUMS = [-1, 0, 1, 2, 3, 5, 10, 1.5, 100];
@@ -142,12 +142,16 @@ const REGEX_OK = [
   '^a', 'a$', '^abc$', 'b', 'A', '^.$', '^.{2}$', '^.{1,2}$', 'a.b', '^a.b$', '\\d', '^\\d+$', '\\w{3}',
   '^[a-c]+$', '[^a-z]', 'draft|published', '^(ab|cd)', '(ab){1,2}', '^$', '^b$', 'a$', 'é', 'É', '😀',
   '^ｚ', '^s', 'k', '^[0-9]{1,2}$', '\\.', 'a\\d?', '^\\w*$', 'b+', '^(a|b)c*',
+  // UTF-16 units and Annex B syntax (no u flag): classes of surrogate halves, \u{…} as u and
+  // a quantifier, \p as p, a class escape at a range end, lone braces, \c, \k without groups.
+  '^[😀]{2}$', '^\\uD83D', '\\uDE00$', '^\\u{2}$', '\\p{L}', '^[\\d-z]$', 'a{,2}', '^\\S+$', '\\bk', '[\\s\\S]',
+  '^.*$', '^[^]$', 'ſ', '\\u212a', '^(?<n>a)', '[k-s]{2}', '\\k', 'x]', '\\cJ', '[^\\n]',
 ];
 // Valid JavaScript regexes that RE2 cannot compile: CASL accepts them, Go must reject them.
-const REGEX_GO_REJECT = ['(?=a)a', '(a)\\1', '(?<=a)b', '(?!a)b', '(?<n>a)\\k<n>'];
+const REGEX_GO_REJECT = ['(?=a)a', '(a)\\1', '(?<=a)b', '(?!a)b', '(?<n>a)\\k<n>', '\\012', 'a{1001}'];
 // Invalid in JavaScript: `new RegExp` throws when CASL parses the rule.
-const REGEX_BAD = ['(', '[a-', 'a{2,1}', '*a', '?', '\\'];
-const FLAGS_OK = ['i', 'm', 's', 'im', 'is', 'ms', ''];
+const REGEX_BAD = ['(', '[a-', 'a{2,1}', '*a', '?', '\\', '^*', '\\b+', '{1}', 'a**', '[z-a]', '(?x)', '(?<n>a)(?<n>b)'];
+const FLAGS_OK = ['i', 'm', 's', 'im', 'is', 'ms', '', 'y', 'gi', 'my'];
 const FLAGS_BAD = ['x', 'ii', 'ix'];
 
 const UNKNOWN_FIELD_OPS = [
@@ -346,7 +350,9 @@ function genFieldQuery(r, kind, shape, tags) {
       else if (x < 0.95) { pattern = r.pick(REGEX_GO_REJECT); tags.add('re2'); } else { pattern = r.pick(REGEX_BAD); tags.add('malformed'); }
       const q = { $regex: pattern };
       if (r.chance(0.4)) {
-        if (r.chance(0.93)) q.$options = r.pick(FLAGS_OK);
+        const y = r.next();
+        if (y < 0.91) q.$options = r.pick(FLAGS_OK);
+        else if (y < 0.93) { q.$options = r.pick(['u', 'iu']); tags.add('re2'); } // unicode mode: Go refuses it
         else { q.$options = r.pick(FLAGS_BAD); tags.add('malformed'); }
       }
       // $options before $regex is as valid as after it
