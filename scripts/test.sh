@@ -2,17 +2,19 @@
 # scripts/test.sh — Krag's whole test suite, from a clean clone on a fresh machine.
 #
 # Installs what it needs (MariaDB from Debian's packages, PostgreSQL if absent, Node.js packages
-# for compat/ from npm), starts MariaDB and PostgreSQL on loopback with throwaway data
-# (scripts/services.sh), then runs:
+# for compat/ and access/difftest/ from npm), starts MariaDB and PostgreSQL on loopback with
+# throwaway data (scripts/services.sh), then runs:
 #   1. gofmt and go vet
 #   2. go test -race ./... on SQLite, then again with KRAG_TEST_DATABASE=mysql and =postgres
 #      (storetest runs on all three every time)
 #   3. the MariaDB outage test, alone
 #   4. each fuzz target for $FUZZTIME (default 10s; FUZZTIME=0 skips)
-#   5. compat/: the official better-auth@1.7.25 client against `krag serve` on each database
+#   5. access/difftest/: `krag access eval` against the real @casl/ability 7.0.1, ≥ 10,000
+#      random checks (the seed is printed; DIFFTEST_SEED=S reruns one)
+#   6. compat/: the official better-auth@1.7.25 client against `krag serve` on each database
 #
-# Environment: FUZZTIME, SKIP_COMPAT=1, SKIP_SERVICES=1 (SQLite only; integration tests skip,
-# or fail under KRAG_CI=1, which .ci/run sets).
+# Environment: FUZZTIME, SKIP_COMPAT=1, SKIP_DIFFTEST=1, DIFFTEST_SEED, SKIP_SERVICES=1 (SQLite
+# only; integration tests skip, or fail under KRAG_CI=1, which .ci/run sets).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,7 +23,7 @@ step() { printf '\n==> %s  (%d s)\n' "$*" $((SECONDS - t0)); }
 t0=$SECONDS
 
 command -v go >/dev/null || { echo "test.sh: Go is not installed (https://go.dev/dl)" >&2; exit 1; }
-if [[ -z ${SKIP_COMPAT:-} ]] && ! { command -v node && command -v npm; } >/dev/null; then
+if [[ -z ${SKIP_COMPAT:-} || -z ${SKIP_DIFFTEST:-} ]] && ! { command -v node && command -v npm; } >/dev/null; then
   step "installing Node.js (apt)"
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
 fi
@@ -62,6 +64,13 @@ if [[ $FUZZTIME != 0 ]]; then
   done < <(grep -rl --include='*_test.go' '^func Fuzz' . | grep -v node_modules | while read -r f; do
     for t in $(grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | cut -c6-); do echo "./$(dirname "${f#./}") $t"; done
   done | sort -u)
+fi
+
+if [[ -z ${SKIP_DIFFTEST:-} ]]; then
+  step "access/difftest: Krag's ability engine against @casl/ability (npm ci)"
+  mkdir -p access/difftest/.tmp
+  go build -o access/difftest/.tmp/krag ./cmd/krag
+  (cd access/difftest && npm ci --no-audit --no-fund --loglevel=error && KRAG_BIN="$ROOT/access/difftest/.tmp/krag" npm test)
 fi
 
 if [[ -z ${SKIP_COMPAT:-} ]]; then
