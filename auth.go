@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kragauth/krag/internal/seal"
 	"github.com/kragauth/krag/internal/signed"
 	"github.com/kragauth/krag/internal/token"
 	"github.com/kragauth/krag/passhash"
@@ -26,6 +27,7 @@ type Auth struct {
 	store      store.Store
 	schema     *schema.Schema
 	signer     *signed.Signer
+	sealKey    seal.Key // provider tokens at rest (Social.EncryptTokens)
 	hasher     passhash.Hasher
 	dummyHash  string
 	cookies    cookieNames
@@ -132,6 +134,9 @@ func (a *Auth) init(opts Options) error {
 	if s.CookieCache.MemoEntries < 16 {
 		return errors.New("krag: Options.Session.CookieCache.MemoEntries must be at least 16")
 	}
+	if err := checkSocial(&o.Social); err != nil {
+		return err
+	}
 	if e := &o.EmailAndPassword; e.MinPasswordLength < 1 || e.MaxPasswordLength < e.MinPasswordLength {
 		return errors.New("krag: Options.EmailAndPassword.MinPasswordLength must be at least 1 and at most MaxPasswordLength")
 	}
@@ -168,6 +173,7 @@ func (a *Auth) init(opts Options) error {
 	a.store = st
 
 	a.signer = signed.New(o.Secret)
+	a.sealKey = seal.NewKey(o.Secret)
 	a.cacheMemo = newMemo(o.Session.CookieCache.MemoEntries, func(c *cachedSession, now int64) bool { return c.expiresAt <= now })
 	a.tokenMemo = newMemo[string](o.Session.CookieCache.MemoEntries, nil)
 	a.hdr = newHeaderValues()

@@ -65,6 +65,19 @@ const (
 	CodeBadRequest                  Code = "BAD_REQUEST"
 	CodeNotFound                    Code = "NOT_FOUND"
 
+	// Codes of social sign-in and the account endpoints (§2.22-§2.28, §10).
+	CodeOAuthLinkError             Code = "OAUTH_LINK_ERROR"
+	CodeLinkingNotAllowed          Code = "LINKING_NOT_ALLOWED"
+	CodeLinkingDifferentEmails     Code = "LINKING_DIFFERENT_EMAILS_NOT_ALLOWED"
+	CodeLinkingFailed              Code = "LINKING_FAILED"
+	CodeProviderNotSupported       Code = "PROVIDER_NOT_SUPPORTED"
+	CodeProviderNotConfigured      Code = "PROVIDER_NOT_CONFIGURED"
+	CodeFailedToGetAccessToken     Code = "FAILED_TO_GET_ACCESS_TOKEN"
+	CodeTokenRefreshNotSupported   Code = "TOKEN_REFRESH_NOT_SUPPORTED"
+	CodeRefreshTokenNotFound       Code = "REFRESH_TOKEN_NOT_FOUND"
+	CodeFailedToRefreshAccessToken Code = "FAILED_TO_REFRESH_ACCESS_TOKEN"
+	CodeAccessTokenNotFound        Code = "ACCESS_TOKEN_NOT_FOUND"
+
 	// Codes Krag adds; Better Auth has no equivalent.
 
 	// CodeBodyTooLarge answers a request body over Options.Advanced.MaxBodyBytes.
@@ -132,6 +145,19 @@ var (
 	ErrInternal                    = &Error{http.StatusInternalServerError, CodeInternalServerError, "Internal Server Error", nil}
 	ErrBadRequestJSON              = &Error{http.StatusBadRequest, CodeBadRequest, "Invalid JSON in request body", nil}
 	ErrNotFound                    = &Error{http.StatusNotFound, CodeNotFound, "Not found", nil}
+
+	ErrOAuthLinkError             = &Error{http.StatusUnauthorized, CodeOAuthLinkError, "Account linking failed", nil}
+	ErrLinkingNotAllowed          = &Error{http.StatusUnauthorized, CodeLinkingNotAllowed, "Account linking is not allowed", nil}
+	ErrLinkingDifferentEmails     = &Error{http.StatusUnauthorized, CodeLinkingDifferentEmails, "Linking an account with a different email is not allowed", nil}
+	ErrLinkingFailed              = &Error{http.StatusExpectationFailed, CodeLinkingFailed, "Account linking failed", nil}
+	ErrProviderNotSupported       = &Error{http.StatusBadRequest, CodeProviderNotSupported, "Provider not supported", nil}
+	ErrProviderNotConfigured      = &Error{http.StatusBadRequest, CodeProviderNotConfigured, "Provider not configured", nil}
+	ErrFailedToGetAccessToken     = &Error{http.StatusBadRequest, CodeFailedToGetAccessToken, "Failed to get a valid access token", nil}
+	ErrTokenRefreshNotSupported   = &Error{http.StatusBadRequest, CodeTokenRefreshNotSupported, "Token refresh not supported", nil}
+	ErrRefreshTokenNotFound       = &Error{http.StatusBadRequest, CodeRefreshTokenNotFound, "Refresh token not found", nil}
+	ErrFailedToRefreshAccessToken = &Error{http.StatusBadRequest, CodeFailedToRefreshAccessToken, "Failed to refresh access token", nil}
+	ErrAccessTokenNotFound        = &Error{http.StatusBadRequest, CodeAccessTokenNotFound, "Access token not found", nil}
+	errInvalidIDToken             = &Error{http.StatusUnauthorized, CodeInvalidToken, "Invalid token", nil}
 
 	ErrBodyTooLarge       = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "Request body is too large", nil}
 	ErrServiceUnavailable = &Error{http.StatusServiceUnavailable, CodeServiceUnavailable, "Service temporarily unavailable", nil}

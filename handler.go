@@ -12,7 +12,7 @@ import (
 // buildRoutes registers the core routes, then the plugins', and attaches request hooks.
 func (a *Auth) buildRoutes(setup *Setup) error {
 	a.routes = map[string]*route{}
-	all := append(a.coreRoutes(), setup.routes...)
+	all := append(append(a.coreRoutes(), a.socialRoutes()...), setup.routes...)
 	for _, rt := range all {
 		r := &route{name: rt.Method + " " + rt.Path, method: rt.Method, session: rt.Session, form: rt.Form,
 			validate: rt.Validate, handler: rt.Handler}

@@ -44,9 +44,12 @@ type Options struct {
 	Session          SessionOptions
 	User             UserOptions
 	Account          TableOptions
-	Verification     TableOptions
-	RateLimit        RateLimitOptions
-	Advanced         AdvancedOptions
+	// Social configures sign-in through identity providers (Google, GitHub, any OpenID
+	// Connect or OAuth 2 provider: package social) and account linking.
+	Social       SocialOptions
+	Verification TableOptions
+	RateLimit    RateLimitOptions
+	Advanced     AdvancedOptions
 
 	// Hooks run around writes to the core tables (Better Auth's databaseHooks).
 	Hooks Hooks
