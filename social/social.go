@@ -24,8 +24,9 @@ type Provider interface {
 	Exchange(ctx context.Context, req ExchangeRequest) (*Tokens, error)
 	// Profile returns the signed-in user's profile for the tokens Exchange returned. OpenID
 	// Connect providers verify the ID token first (signature, issuer, audience, expiry, and
-	// nonce when not empty): a bad token is ErrInvalidToken. A profile without a subject is
-	// ErrUserInfo.
+	// nonce when not empty): a bad token is ErrInvalidToken. Given only an access token and
+	// no nonce (account-info, long after the ID token expired), they ask their userinfo
+	// endpoint instead. A profile without a subject is ErrUserInfo.
 	Profile(ctx context.Context, t *Tokens, nonce string) (*Profile, error)
 	// Refresh trades a refresh token for new tokens (grant_type=refresh_token). A refused
 	// refresh token is ErrInvalidCode; ErrRefreshNotSupported when the provider has no
