@@ -405,6 +405,46 @@ func testOpenIDProvider(t *testing.T, pc openIDCase) {
 		wantKind(t, "Refresh(bad token)", err, social.ErrInvalidCode)
 	})
 
+	t.Run("key_rotation", func(t *testing.T) {
+		s := startOIDC(t)
+		var (
+			mu  sync.Mutex
+			now = time.Now()
+		)
+		t0 := now
+		at := func(d time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			now = t0.Add(d)
+		}
+		p := pc.make(t, s, func() time.Time { mu.Lock(); defer mu.Unlock(); return now }, nil)
+		old := s.sign(t, s.claims(t0, "u-1", ""))
+		if _, err := p.VerifyIDToken(t.Context(), old, ""); err != nil {
+			t.Fatalf("VerifyIDToken(old key) = %v", err)
+		}
+		kp, err := mockoidc.NewKeypair(otherKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.mu.Lock()
+		s.m.Keypair = kp // the provider now publishes (and signs with) only the new key
+		s.mu.Unlock()
+		fresh, err := kp.SignJWT(s.claims(t0, "u-1", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at(time.Second)
+		_, err = p.VerifyIDToken(t.Context(), fresh, "")
+		wantKind(t, "VerifyIDToken(new key, keys fetched 1 s ago)", err, social.ErrInvalidToken)
+		at(11 * time.Second)
+		if _, err := p.VerifyIDToken(t.Context(), fresh, ""); err != nil {
+			t.Fatalf("VerifyIDToken(new key, 11 s later) = %v, want the keys fetched again", err)
+		}
+		at(12 * time.Second)
+		_, err = p.VerifyIDToken(t.Context(), old, "")
+		wantKind(t, "VerifyIDToken(withdrawn key)", err, social.ErrInvalidToken)
+	})
+
 	t.Run("concurrent_use", func(t *testing.T) {
 		s, p, now := setup(t)
 		tok := s.sign(t, s.claims(now, "u-1", ""))
