@@ -82,6 +82,8 @@ const (
 
 	// CodeBodyTooLarge answers a request body over Options.Advanced.MaxBodyBytes.
 	CodeBodyTooLarge Code = "BODY_TOO_LARGE"
+	// CodeProviderUnreachable answers when a configured identity provider does not answer.
+	CodeProviderUnreachable Code = "PROVIDER_UNREACHABLE"
 	// CodeServiceUnavailable answers requests while the database cannot be reached.
 	CodeServiceUnavailable Code = "SERVICE_UNAVAILABLE"
 )
@@ -159,8 +161,9 @@ var (
 	ErrAccessTokenNotFound        = &Error{http.StatusBadRequest, CodeAccessTokenNotFound, "Access token not found", nil}
 	errInvalidIDToken             = &Error{http.StatusUnauthorized, CodeInvalidToken, "Invalid token", nil}
 
-	ErrBodyTooLarge       = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "Request body is too large", nil}
-	ErrServiceUnavailable = &Error{http.StatusServiceUnavailable, CodeServiceUnavailable, "Service temporarily unavailable", nil}
+	ErrBodyTooLarge        = &Error{http.StatusRequestEntityTooLarge, CodeBodyTooLarge, "Request body is too large", nil}
+	ErrProviderUnreachable = &Error{http.StatusBadGateway, CodeProviderUnreachable, "The identity provider cannot be reached; try again later", nil}
+	ErrServiceUnavailable  = &Error{http.StatusServiceUnavailable, CodeServiceUnavailable, "Service temporarily unavailable", nil}
 
 	// errNoFieldsToUpdate carries no code, as in Better Auth.
 	errNoFieldsToUpdate = &Error{http.StatusBadRequest, "", "No fields to update", nil}

@@ -218,6 +218,10 @@ func (a *Auth) startSocial(r *Request, p social.Provider, b socialBody, link *st
 		Params:        b.params,
 	})
 	if err != nil {
+		if errors.Is(err, social.ErrUnreachable) {
+			a.log.Warn("krag: identity provider unreachable", "provider", p.ID(), "err", err)
+			return "", ErrProviderUnreachable.Wrap(err)
+		}
 		return "", fmt.Errorf("social: authorization URL of %s: %w", p.ID(), err)
 	}
 	r.SetCookie(a.cookies.line(a.cookies.name("state"), a.signer.CookieValue(st.OAuthState), stateCookieMaxAge))
@@ -273,7 +277,7 @@ func (a *Auth) verifyIDToken(r *Request, p social.Provider, t *idTokenBody) (*so
 	if err != nil {
 		if errors.Is(err, social.ErrUnreachable) {
 			a.log.Warn("krag: identity provider unreachable", "provider", p.ID(), "err", err)
-			return nil, ErrFailedToGetUserInfo.WithMessage("The identity provider cannot be reached; try again later")
+			return nil, ErrProviderUnreachable.Wrap(err)
 		}
 		return nil, errInvalidIDToken.Wrap(err)
 	}
