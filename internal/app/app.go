@@ -12,6 +12,7 @@ import (
 	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/rbac"
+	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store"
 )
 
@@ -41,6 +42,8 @@ type Config struct {
 	EnableRateLimit  bool
 	Database         store.Database
 	Logger           *slog.Logger
+	// SocialProviders are the identity providers users may sign in with.
+	SocialProviders []social.Provider
 }
 
 // System is the configured Krag with its plugins, for commands that use their Go API.
@@ -78,8 +81,21 @@ func New(c Config) *System {
 	o.User.ChangeEmail.Enabled = true
 	o.User.DeleteUser.Enabled = true
 	o.Advanced.Database.GenerateID = "uuid"
+	o.Social.Providers = c.SocialProviders
+	o.Social.MapProfile = mapProfile
 	o.RateLimit.Disabled = c.DisableRateLimit
 	o.RateLimit.Enabled = c.EnableRateLimit
 	sys.Options = o
 	return sys
+}
+
+// mapProfile fills the seed's firstName and lastName of a user created from a provider that
+// knows them (Google's given_name and family_name, any OpenID provider's).
+func mapProfile(_ string, p *social.Profile, u *krag.User) {
+	if p.GivenName != "" {
+		FirstName.Set(u, p.GivenName)
+	}
+	if p.FamilyName != "" {
+		LastName.Set(u, p.FamilyName)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/internal/app"
+	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store/sqlstore"
 )
 
@@ -26,7 +27,11 @@ BETTER_AUTH_TRUSTED_ORIGINS (comma-separated), DATABASE_URL, KRAG_ENV=production
 KRAG_COOKIE_CACHE (0 turns the 5-minute session cookie cache off, or a duration such as 1m),
 KRAG_COOKIE_CACHE_STRATEGY (reference, the default, or compact: Better Auth's cookie format),
 KRAG_RATE_LIMIT (on or off; default on in production, off in development),
-KRAG_RAW_SESSION_TOKENS=1 (store session tokens raw, to share a database with Better Auth).`
+KRAG_RAW_SESSION_TOKENS=1 (store session tokens raw, to share a database with Better Auth),
+GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (sign-in
+with Google and GitHub; redirect URI <BETTER_AUTH_URL>/api/auth/callback/google or /github),
+KRAG_OIDC_ISSUER, KRAG_OIDC_CLIENT_ID, KRAG_OIDC_CLIENT_SECRET and KRAG_OIDC_ID (any OpenID
+Connect provider, under the id KRAG_OIDC_ID, "oidc" by default).`
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", serveSynopsis)
@@ -169,6 +174,11 @@ func serveConfig(env *Env, dbFlag, baseFlag string, log *slog.Logger) (app.Confi
 	case len(cfg.Secret) < 32 && !cfg.Development:
 		return cfg, "", errors.New("BETTER_AUTH_SECRET must be at least 32 characters in production")
 	}
+	providers, err := socialProviders(env)
+	if err != nil {
+		return cfg, "", err
+	}
+	cfg.SocialProviders = providers
 	if !cfg.Development && cfg.BaseURL == "" {
 		return cfg, "", errors.New("BETTER_AUTH_URL is not set: in production set it to the public URL, e.g. https://app.example.com")
 	}
@@ -235,4 +245,33 @@ func debugMux() *http.ServeMux {
 	m.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	m.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return m
+}
+
+// socialProviders reads the identity providers from the environment: Google and GitHub by the
+// seed's names (GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET, GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET)
+// and one OpenID Connect provider from KRAG_OIDC_ISSUER, KRAG_OIDC_CLIENT_ID,
+// KRAG_OIDC_CLIENT_SECRET and KRAG_OIDC_ID (its provider id, "oidc" by default).
+func socialProviders(env *Env) ([]social.Provider, error) {
+	ps, err := social.FromEnv(env.Getenv, nil)
+	if err != nil {
+		return nil, err
+	}
+	issuer, clientID := env.Getenv("KRAG_OIDC_ISSUER"), env.Getenv("KRAG_OIDC_CLIENT_ID")
+	switch {
+	case issuer == "" && clientID == "":
+		return ps, nil
+	case issuer == "":
+		return nil, errors.New("KRAG_OIDC_CLIENT_ID is set but KRAG_OIDC_ISSUER is not: set the provider's issuer URL")
+	case clientID == "":
+		return nil, errors.New("KRAG_OIDC_ISSUER is set but KRAG_OIDC_CLIENT_ID is not: set the client id the provider gave you")
+	}
+	id := env.Getenv("KRAG_OIDC_ID")
+	if id == "" {
+		id = "oidc"
+	}
+	p, err := social.NewOIDC(social.OIDCOptions{ID: id, Issuer: issuer, ClientID: clientID, ClientSecret: env.Getenv("KRAG_OIDC_CLIENT_SECRET")})
+	if err != nil {
+		return nil, fmt.Errorf("KRAG_OIDC_*: %w", err)
+	}
+	return append(ps, p), nil
 }
