@@ -542,3 +542,61 @@ func TestSocialIDTokenSignIn(t *testing.T) {
 		t.Fatalf("session after id token sign-in: %q", email)
 	}
 }
+
+func TestSocialTokensRefreshAndAccountInfo(t *testing.T) {
+	e := startSocial(t, nil)
+	b := e.browser(t)
+	e.idp.user("sub-r", "refresh@example.com", true)
+	b.signIn(nil)
+	_, id := b.session()
+	accounts, err := e.srv.Auth.Accounts(bg, id)
+	if err != nil || len(accounts) != 1 {
+		t.Fatal(accounts, err)
+	}
+	ac := accounts[0]
+	if ac.RefreshToken == "" {
+		t.Fatalf("the provider gave no refresh token: %+v", ac)
+	}
+
+	res, out := b.api("POST", "/refresh-token", map[string]any{"accountId": ac.ID})
+	var got struct {
+		AccessToken, RefreshToken, ProviderID, AccountID string
+	}
+	if res.StatusCode != 200 || json.Unmarshal(out, &got) != nil || got.AccessToken == "" || got.AccountID != ac.ID || got.ProviderID != "idp" {
+		t.Fatalf("refresh-token: %d %s", res.StatusCode, out)
+	}
+
+	// get-access-token refreshes a token about to expire, on demand.
+	accounts, _ = e.srv.Auth.Accounts(bg, id)
+	accounts[0].AccessTokenExpiresAt = e.clock.Now().Add(time.Second)
+	if err := e.srv.Auth.UpdateAccount(bg, accounts[0]); err != nil {
+		t.Fatal(err)
+	}
+	res, out = b.api("POST", "/get-access-token", map[string]any{"accountId": ac.ID})
+	var at struct{ AccessToken string }
+	if res.StatusCode != 200 || json.Unmarshal(out, &at) != nil || at.AccessToken == "" {
+		t.Fatalf("get-access-token after expiry: %d %s", res.StatusCode, out)
+	}
+	if accounts, _ = e.srv.Auth.Accounts(bg, id); accounts[0].AccessTokenExpiresAt.Equal(e.clock.Now().Add(time.Second).Truncate(time.Millisecond)) {
+		t.Fatal("get-access-token did not refresh a token about to expire")
+	}
+
+	res, out = b.api("GET", "/account-info?accountId="+ac.ID, nil)
+	var info struct {
+		User    struct{ Email string }
+		Account struct{ ProviderID, AccountID string }
+	}
+	if res.StatusCode != 200 || json.Unmarshal(out, &info) != nil || info.User.Email != "refresh@example.com" || info.Account.AccountID != "sub-r" {
+		t.Fatalf("account-info: %d %s", res.StatusCode, out)
+	}
+
+	// Someone else's account id, and no session.
+	res, out = b.api("POST", "/get-access-token", map[string]any{"accountId": "not-mine"})
+	if res.StatusCode != 400 || !strings.Contains(string(out), "ACCOUNT_NOT_FOUND") {
+		t.Fatalf("foreign account: %d %s", res.StatusCode, out)
+	}
+	res, out = e.browser(t).api("POST", "/get-access-token", map[string]any{"accountId": ac.ID})
+	if res.StatusCode != 401 || len(out) != 0 {
+		t.Fatalf("no session: %d %q", res.StatusCode, out)
+	}
+}
