@@ -68,8 +68,22 @@ func authCodeURL(provider, authEndpoint, clientID string, scopes []string, req A
 	if req.CodeChallenge != "" {
 		p = append(p, param{"code_challenge_method", "S256"}, param{"code_challenge", req.CodeChallenge})
 	}
+	// The keys so far are distinct; pos finds each, so that merging the extra parameters
+	// (URLSearchParams.set) stays linear however many the request brings.
+	pos := make(map[string]int, len(p)+len(o.extra)+len(req.Params))
+	for i, kv := range p {
+		pos[kv.key] = i
+	}
+	set := func(k, v string) {
+		if i, ok := pos[k]; ok {
+			p[i].value = v
+			return
+		}
+		pos[k] = len(p)
+		p = append(p, param{k, v})
+	}
 	for _, kv := range o.extra {
-		p.set(kv.key, kv.value)
+		set(kv.key, kv.value)
 	}
 	keys := make([]string, 0, len(req.Params))
 	for k := range req.Params {
@@ -77,10 +91,9 @@ func authCodeURL(provider, authEndpoint, clientID string, scopes []string, req A
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		if slices.Contains(reservedParams, k) {
-			continue
+		if !slices.Contains(reservedParams, k) {
+			set(k, req.Params[k])
 		}
-		p.set(k, req.Params[k])
 	}
 
 	// Keep the endpoint's own query text as written, minus the names set above.
@@ -93,7 +106,7 @@ func authCodeURL(provider, authEndpoint, clientID string, scopes []string, req A
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if !p.has(name) {
+		if _, replaced := pos[name]; !replaced {
 			kept = append(kept, pair)
 		}
 	}
@@ -105,13 +118,16 @@ func authCodeURL(provider, authEndpoint, clientID string, scopes []string, req A
 	return u.String(), nil
 }
 
-// joinScopes returns the scopes of each list in order, each once, without empty ones.
+// joinScopes returns the scopes of each list in order, each once, without empty ones. It
+// takes linear time, as a provider's answer may hold a very long scope list.
 func joinScopes(lists ...[]string) []string {
 	var out []string
+	seen := map[string]bool{}
 	for _, l := range lists {
 		for _, s := range l {
 			s = strings.TrimSpace(s)
-			if s != "" && !slices.Contains(out, s) {
+			if s != "" && !seen[s] {
+				seen[s] = true
 				out = append(out, s)
 			}
 		}

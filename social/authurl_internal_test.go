@@ -6,16 +6,6 @@ import (
 	"testing"
 )
 
-func TestParamsSet(t *testing.T) {
-	p := params{{"a", "1"}, {"b", "2"}, {"a", "3"}, {"c", "4"}}
-	p.set("a", "x")
-	p.set("d", "5")
-	want := params{{"a", "x"}, {"b", "2"}, {"c", "4"}, {"d", "5"}}
-	if !slices.Equal(p, want) {
-		t.Errorf("set = %v, want %v (first occurrence replaced, later ones dropped, new key appended)", p, want)
-	}
-}
-
 // TestFormEscape checks the WHATWG application/x-www-form-urlencoded serialiser, which
 // URLSearchParams uses and which differs from url.QueryEscape on "*" and "~".
 func TestFormEscape(t *testing.T) {

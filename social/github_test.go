@@ -412,6 +412,7 @@ func TestGitHubTokenEndpoint(t *testing.T) {
 				return code
 			}
 			bad := g.provider(t, now, social.GitHubOptions{ClientID: g.clientID, ClientSecret: "wrong"})
+			otherVerifier, _ := pkce(t)
 			tests := []struct {
 				name     string
 				p        *social.GitHub
@@ -419,7 +420,7 @@ func TestGitHubTokenEndpoint(t *testing.T) {
 				wantCode string
 			}{
 				{"unknown_code", p, social.ExchangeRequest{Code: "nope", CodeVerifier: verifier, RedirectURI: redirect}, "bad_verification_code"},
-				{"pkce_mismatch", p, social.ExchangeRequest{Code: newCode(), CodeVerifier: "x" + verifier[1:], RedirectURI: redirect}, "bad_verification_code"},
+				{"pkce_mismatch", p, social.ExchangeRequest{Code: newCode(), CodeVerifier: otherVerifier, RedirectURI: redirect}, "bad_verification_code"},
 				{"redirect_uri_mismatch", p, social.ExchangeRequest{Code: newCode(), CodeVerifier: verifier, RedirectURI: "https://evil.example/cb"}, "redirect_uri_mismatch"},
 				{"wrong_secret", bad, social.ExchangeRequest{Code: newCode(), CodeVerifier: verifier, RedirectURI: redirect}, "incorrect_client_credentials"},
 			}

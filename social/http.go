@@ -143,37 +143,6 @@ type params []param
 // param is one parameter.
 type param struct{ key, value string }
 
-// set gives key the value: in place of its first occurrence (dropping any later ones), else
-// at the end, as URLSearchParams.set does.
-func (p *params) set(key, value string) {
-	found := false
-	out := (*p)[:0]
-	for _, kv := range *p {
-		if kv.key == key {
-			if found {
-				continue
-			}
-			found = true
-			kv.value = value
-		}
-		out = append(out, kv)
-	}
-	*p = out
-	if !found {
-		*p = append(*p, param{key, value})
-	}
-}
-
-// has reports whether key is present.
-func (p params) has(key string) bool {
-	for _, kv := range p {
-		if kv.key == key {
-			return true
-		}
-	}
-	return false
-}
-
 // encode serialises p as application/x-www-form-urlencoded exactly as the WHATWG URL
 // standard (and so Better Auth's URLSearchParams) does: "*-._" and alphanumerics stay, space
 // is "+", every other byte is %XX.

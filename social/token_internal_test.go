@@ -1,7 +1,7 @@
 package social
 
 import (
-	"slices"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -124,9 +124,35 @@ func FuzzParseTokenAnswer(f *testing.F) {
 // checkScopes fails unless each scope is non-empty, has no separator and appears once.
 func checkScopes(t *testing.T, scopes []string) {
 	t.Helper()
-	for i, s := range scopes {
-		if s == "" || strings.ContainsAny(s, ", \t\r\n") || slices.Contains(scopes[:i], s) {
-			t.Errorf("scope %q in %q: empty, has a separator, or repeated", s, scopes)
+	seen := map[string]bool{}
+	for _, s := range scopes {
+		if s == "" || strings.ContainsAny(s, ", \t\r\n") || seen[s] {
+			t.Fatalf("scope %q: empty, has a separator, or repeated", s)
 		}
+		seen[s] = true
+	}
+}
+
+// TestLongLists parses a token answer with 100,000 scopes and builds an authorization URL
+// with 100,000 extra parameters. Both must stay linear: a provider's answer or a client's
+// additionalParams may be that long, and the fuzzer stalled on the quadratic merges they
+// replaced.
+func TestLongLists(t *testing.T) {
+	const n = 100_000
+	var b strings.Builder
+	b.WriteString(`{"access_token":"a","scope":"`)
+	params := make(map[string]string, n)
+	for i := range n {
+		fmt.Fprintf(&b, "s%d ", i)
+		params[fmt.Sprintf("p%d", i)] = "v"
+	}
+	b.WriteString(`"}`)
+	a, err := parseTokenAnswer("application/json", []byte(b.String()))
+	if err != nil || len(a.Scopes) != n {
+		t.Fatalf("parseTokenAnswer = %d scopes, %v, want %d", len(a.Scopes), err, n)
+	}
+	u, err := authCodeURL("p", "https://p/auth", "c", a.Scopes, AuthRequest{State: "s", RedirectURI: "https://app/cb", Params: params}, authOptions{})
+	if err != nil || strings.Count(u, "&") < n {
+		t.Fatalf("authCodeURL = %d parameters, %v", strings.Count(u, "&"), err)
 	}
 }
