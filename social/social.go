@@ -1,10 +1,30 @@
 // Package social holds the identity providers Krag signs users in with: Google (OpenID Connect,
 // ID tokens verified through discovery and JWKS), GitHub (OAuth 2 with its REST API), any OpenID
 // Connect provider from its discovery URL, and any OAuth 2 provider from its endpoints and a
-// user-info mapping. A provider is a value listed in krag.Options.SocialProviders; package krag
+// user-info mapping. A provider is a value listed in krag.Options.Social.Providers; package krag
 // runs Better Auth's wire around it (sign-in/social, the callback, linking, tokens), and this
 // package knows only the provider's side: the authorization URL, the code exchange, the
 // profile, the refresh. It imports nothing of Krag's, so providers are testable alone.
+//
+// # Building providers
+//
+// NewGoogle, NewGitHub, NewOIDC and NewOAuth2 take an options struct, check it and make no
+// network call; FromEnv builds Google and GitHub from the seed's environment variables. A
+// provider is safe for concurrent use. OpenID Connect providers fetch their discovery
+// document and keys on first use and keep them.
+//
+// # Network
+//
+// Every call goes through the options' HTTPClient (nil: a client with DefaultTimeout) and the
+// caller's context; redirects are never followed, answers are read up to 1 MiB. A network
+// failure or timeout is ErrUnreachable, wrapped in an *Error naming the provider, the
+// operation and the endpoint.
+//
+// # Wire behaviour
+//
+// Authorization URLs carry Better Auth's parameters in its order, with PKCE (S256) for every
+// provider; the code is exchanged as client_secret_post with Accept: application/json
+// (shared/spec/better-auth-core.md §10.1, §10.3); profiles are mapped as §10.7 says.
 package social
 
 import (
