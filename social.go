@@ -74,8 +74,11 @@ type socialState struct {
 	RequestSignUp bool       `json:"requestSignUp,omitempty"`
 	// Nonce is bound into the provider's ID token (Krag's addition; Better Auth does not send
 	// one on the redirect flow).
-	Nonce      string `json:"nonce,omitempty"`
-	OAuthState string `json:"oauthState"`
+	Nonce string `json:"nonce,omitempty"`
+	// Scopes are the scopes the request added (Krag's addition), recorded on the account when
+	// the provider does not say what it granted.
+	Scopes     []string `json:"scopes,omitempty"`
+	OAuthState string   `json:"oauthState"`
 }
 
 // stateLink marks a link-social flow: the user and the session that asked.
@@ -192,6 +195,7 @@ func (a *Auth) startSocial(r *Request, p social.Provider, b socialBody, link *st
 		ExpiresAt:     a.now().Add(stateLifetime).UnixMilli(),
 		RequestSignUp: b.requestSignUp,
 		Nonce:         token.String(32, stateAlphabet),
+		Scopes:        b.scopes,
 		OAuthState:    token.String(32, stateAlphabet),
 	}
 	if st.CallbackURL == "" {
@@ -579,7 +583,7 @@ func (a *Auth) handleCallback(r *Request) error {
 		}
 	}
 	ctx := r.Context()
-	tokens, err := p.Exchange(ctx, social.ExchangeRequest{Code: q.Get("code"), CodeVerifier: st.CodeVerifier, RedirectURI: a.redirectURI(r.HTTP, p.ID())})
+	tokens, err := p.Exchange(ctx, social.ExchangeRequest{Code: q.Get("code"), CodeVerifier: st.CodeVerifier, RedirectURI: a.redirectURI(r.HTTP, p.ID()), Scopes: st.Scopes})
 	if err != nil {
 		a.log.Warn("krag: provider code exchange failed", "provider", p.ID(), "err", err)
 		if errors.Is(err, social.ErrUnreachable) {
