@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kragauth/krag/social"
+	"github.com/kragauth/krag/store/sqlstore"
 )
 
 // refusingProvider answers every exchange with ErrInvalidCode: the fuzzed callback can reach
@@ -58,6 +59,13 @@ func FuzzSocialCallback(f *testing.F) {
 	o.Social.Providers = []social.Provider{refusingProvider{}}
 	o.RateLimit.Disabled = true // every fuzzed request comes from one address
 	a := newTestAuth(f, o)
+	sch, err := Schema(o)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := a.opts.Database.(*sqlstore.DB).Migrate(context.Background(), sch); err != nil {
+		f.Fatal(err)
+	}
 	for _, s := range [][2]string{
 		{"state=abc&code=xyz", "better-auth.state=abc.sig"},
 		{"code=x", ""},

@@ -101,6 +101,9 @@ func ParseDSN(dsn string) (*mysql.Config, error) {
 		return nil, errors.New("mysql: the DSN names no database (mysql://user:password@host:3306/DATABASE)")
 	}
 	cfg.ParseTime = true
+	// Update reports the rows that matched, as the other backends do, not only those whose
+	// values changed: a write of identical values is not "no such row".
+	cfg.ClientFoundRows = true
 	cfg.Loc = time.UTC
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}

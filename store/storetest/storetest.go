@@ -107,6 +107,11 @@ func testCRUD(t *testing.T, ctx context.Context, st store.Store) {
 	if got["name"] != "alef" || got["n"] != int64(5) {
 		t.Errorf("after Update: %v", got)
 	}
+	// Writing the values a row already holds still matches it (MySQL counts only changed rows
+	// unless told otherwise).
+	if n, err := st.Update(ctx, "item", []store.Where{store.Is("id", "a")}, store.Record{"name": "alef", "n": int64(5)}); err != nil || n != 1 {
+		t.Errorf("Update(a, same values) = %d, %v, want 1", n, err)
+	}
 	if n, err := st.Update(ctx, "item", []store.Where{store.Is("id", "zzz")}, store.Record{"name": "x"}); err != nil || n != 0 {
 		t.Errorf("Update(no match) = %d, %v, want 0", n, err)
 	}
