@@ -15,11 +15,12 @@ import (
 	"github.com/kragauth/krag/internal/app"
 	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store/sqlstore"
+	"github.com/kragauth/krag/web"
 )
 
-const serveSynopsis = `Run the auth server (Better Auth's API at /api/auth) on embedded SQLite or the database
-of DATABASE_URL. On an empty database the schema is created; on an existing one that lacks
-columns, serve stops and asks for 'krag migrate'.
+const serveSynopsis = `Run the auth server (Better Auth's API at /api/auth, the web pages at /) on embedded
+SQLite or the database of DATABASE_URL. On an empty database the schema is created; on an
+existing one that lacks columns, serve stops and asks for 'krag migrate'.
 
 Environment: BETTER_AUTH_SECRET (required in production; generated once and kept beside the
 database in development), BETTER_AUTH_URL (the public URL, required in production),
@@ -60,7 +61,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 	cfg.Database = db
-	opts := app.Options(cfg)
+	sys := app.New(cfg)
+	opts := sys.Options
 	if err := prepareSchema(ctx, db, opts, dsn, log); err != nil {
 		return err
 	}
@@ -69,12 +71,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 
+	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Providers: cfg.SocialProviders, Logger: log})
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	mux.Handle(auth.BasePath()+"/", auth)
-	mux.HandleFunc("/{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "Krag is running. The auth API is at %s/ok.\n", auth.BasePath())
-	})
+	mux.Handle("/", pages)
 	srv := &http.Server{
 		Handler: mux,
 		// Headers must arrive within 10 s (slowloris); bodies are bounded by Krag itself, which
