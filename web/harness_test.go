@@ -99,9 +99,9 @@ type client struct {
 // newClient returns a client with its own cookies (one browser).
 func (s *testSite) newClient(t testing.TB) *client {
 	jar, _ := cookiejar.New(nil)
-	hc := s.HTTP.Client()
+	hc := *s.HTTP.Client() // a copy: httptest hands out one shared client
 	hc.Jar = jar
-	return &client{t: t, site: s, hc: hc}
+	return &client{t: t, site: s, hc: &hc}
 }
 
 // page is an answer, after redirects.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -75,4 +76,202 @@ func TestCSRF(t *testing.T) {
 	if p := c.get("/dashboard"); p.URL.Path != "/dashboard" {
 		t.Errorf("after refused sign-outs GET /dashboard landed on %s: the session was ended", p.URL.Path)
 	}
+}
+
+// regexpAll returns the first group of every match of expr in b.
+func regexpAll(expr string, b []byte) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(expr).FindAllSubmatch(b, -1) {
+		out = append(out, string(m[1]))
+	}
+	return out
+}
+
+// has reports whether the page contains s (apostrophes as html/template escapes them are
+// read back).
+func (p *page) has(s string) bool {
+	return strings.Contains(strings.ReplaceAll(string(p.Body), "&#39;", "'"), s)
+}
+
+func TestSignInErrors(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "ada@example.com", testPassword)
+	c.post("/sign-out", nil)
+	tests := []struct {
+		name     string
+		form     url.Values
+		status   int
+		sentence string
+	}{
+		{"wrong_password", url.Values{"email": {"ada@example.com"}, "password": {"wrong password"}}, 401, "That email and password don't match an account."},
+		{"unknown_email", url.Values{"email": {"nobody@example.com"}, "password": {testPassword}}, 401, "That email and password don't match an account."},
+		{"missing_password", url.Values{"email": {"ada@example.com"}}, 400, "Enter your password."},
+		{"bad_email", url.Values{"email": {"not-an-email"}, "password": {testPassword}}, 400, "Enter an email address in the form name@example.com."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c.post("/sign-in", tt.form)
+			if p.Status != tt.status || !p.has(tt.sentence) {
+				t.Errorf("POST /sign-in (%s) = %d, want %d with %q", tt.name, p.Status, tt.status, tt.sentence)
+			}
+			if !p.has(`role="alert"`) || !p.has("<title>Error: Sign in") {
+				t.Errorf("POST /sign-in (%s): the error is not announced (role=alert, title)", tt.name)
+			}
+			if strings.Contains(string(p.Body), testPassword) {
+				t.Errorf("POST /sign-in (%s) shows the password again", tt.name)
+			}
+			checkHTML(t, "sign-in "+tt.name, p.Body)
+		})
+	}
+	p := c.post("/sign-in", url.Values{"email": {"ada@example.com"}, "password": {testPassword}, "remember": {"on"}, "next": {"/account"}})
+	if p.URL.Path != "/account" {
+		t.Errorf("sign-in with next=/account landed on %s", p.URL.Path)
+	}
+}
+
+func TestSignUpErrors(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "taken@example.com", testPassword)
+	c2 := s.newClient(t)
+	tests := []struct {
+		name     string
+		form     url.Values
+		sentence string
+	}{
+		{"taken_email", url.Values{"firstName": {"Bob"}, "email": {"taken@example.com"}, "password": {testPassword}}, "An account with this email already exists."},
+		{"short_password", url.Values{"firstName": {"Bob"}, "email": {"bob@example.com"}, "password": {"short"}}, "That password is too short."},
+		{"no_first_name", url.Values{"email": {"bob@example.com"}, "password": {testPassword}}, "Enter your first name."},
+		{"bad_phone", url.Values{"firstName": {"Bob"}, "email": {"bob@example.com"}, "password": {testPassword}, "phoneNumber": {"call me"}}, "Enter a phone number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := c2.post("/sign-up", tt.form)
+			if p.Status < 400 || !p.has(tt.sentence) {
+				t.Errorf("POST /sign-up (%s) = %d, want an error with %q", tt.name, p.Status, tt.sentence)
+			}
+			if tt.form.Get("firstName") != "" && !p.has(`value="`+tt.form.Get("firstName")+`"`) {
+				t.Errorf("POST /sign-up (%s) lost the first name", tt.name)
+			}
+			checkHTML(t, "sign-up "+tt.name, p.Body)
+		})
+	}
+}
+
+// TestSignInSetsTheAPIsCookies: the Better Auth client sees the session the pages started.
+func TestSignInSetsTheAPIsCookies(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "api@example.com", testPassword)
+	p := c.get("/api/auth/get-session")
+	if p.Status != 200 || !p.has(`"email":"api@example.com"`) || !p.has(`"firstName":"Ada"`) {
+		t.Errorf("GET /api/auth/get-session after the sign-up form = %d %s", p.Status, p.Body)
+	}
+	c.post("/sign-out", nil)
+	if p := c.get("/api/auth/get-session"); string(p.Body) != "null" {
+		t.Errorf("GET /api/auth/get-session after signing out = %s, want null", p.Body)
+	}
+}
+
+func TestAccount(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "acct@example.com", testPassword)
+	p := c.get("/account")
+	if p.Status != 200 {
+		t.Fatalf("GET /account = %d", p.Status)
+	}
+	checkHTML(t, "account", p.Body)
+
+	p = c.post("/account/profile", url.Values{"firstName": {"Augusta"}, "lastName": {"King"}, "name": {"Augusta Ada King"}, "phoneNumber": {"+44 1"}})
+	if p.Status != 400 || !p.has("Enter a phone number") {
+		t.Errorf("POST /account/profile (bad phone) = %d, want 400 with the phone's error", p.Status)
+	}
+	checkHTML(t, "account profile error", p.Body)
+	p = c.post("/account/profile", url.Values{"firstName": {"Augusta"}, "lastName": {"King"}, "name": {"Augusta Ada King"}, "phoneNumber": {"+44 20 7946 0001"}})
+	if p.URL.Path != "/account" || !p.has("Your profile is saved.") || !p.has(`value="Augusta"`) {
+		t.Errorf("POST /account/profile = %d at %s, want the saved notice and the new name", p.Status, p.URL.Path)
+	}
+	if p := c.get("/dashboard"); !p.has("Welcome, Augusta!") {
+		t.Error("the dashboard does not greet the new first name")
+	}
+
+	p = c.post("/account/password", url.Values{"currentPassword": {"not it"}, "newPassword": {"another good password"}})
+	if p.Status != 400 || !p.has("That password isn't right.") || !p.has(`id="password-currentPassword-error"`) {
+		t.Errorf("POST /account/password (wrong current) = %d, want 400 with the error next to the field", p.Status)
+	}
+	checkHTML(t, "account password error", p.Body)
+	p = c.post("/account/password", url.Values{"currentPassword": {testPassword}, "newPassword": {"another good password"}})
+	if !p.has("Your password is changed.") {
+		t.Errorf("POST /account/password = %d, want the changed notice", p.Status)
+	}
+
+	p = c.post("/account/email", url.Values{"newEmail": {"augusta@example.com"}})
+	if !p.has("Your email address is changed.") || !p.has("augusta@example.com") {
+		t.Errorf("POST /account/email = %d, want the changed notice", p.Status)
+	}
+	c.post("/sign-out", nil)
+	p = c.post("/sign-in", url.Values{"email": {"augusta@example.com"}, "password": {"another good password"}})
+	if p.URL.Path != "/dashboard" {
+		t.Errorf("sign-in with the new email and password landed on %s", p.URL.Path)
+	}
+}
+
+// TestRevokeOtherSession: a session ended from the account page is over for that browser at
+// its next page, although the API's cookie cache would still answer for it.
+func TestRevokeOtherSession(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	a := s.newClient(t)
+	a.signUp("Ada", "Lovelace", "two@example.com", testPassword)
+	b := s.newClient(t)
+	if p := b.post("/sign-in", url.Values{"email": {"two@example.com"}, "password": {testPassword}}); p.URL.Path != "/dashboard" {
+		t.Fatalf("second browser: sign-in landed on %s", p.URL.Path)
+	}
+	p := a.get("/account")
+	handles := regexpAll(`name="session" value="([^"]+)"`, p.Body)
+	if len(handles) != 1 {
+		t.Fatalf("account lists %d other sessions, want 1", len(handles))
+	}
+	p = a.post("/account/sessions/revoke", url.Values{"session": {handles[0]}})
+	if !p.has("That device is signed out.") {
+		t.Errorf("revoke = %d, want the notice", p.Status)
+	}
+	if p := b.get("/dashboard"); p.URL.Path != "/sign-in" {
+		t.Errorf("revoked browser: GET /dashboard landed on %s, want /sign-in", p.URL.Path)
+	}
+	if p := a.get("/dashboard"); p.URL.Path != "/dashboard" {
+		t.Errorf("revoking browser lost its own session (at %s)", p.URL.Path)
+	}
+}
+
+func TestErrorPages(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	if p := c.get("/nowhere"); p.Status != 404 || !p.has("Page not found") {
+		t.Errorf("GET /nowhere = %d", p.Status)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, s.URL+"/sign-in", nil)
+	if p := c.do(req); p.Status != 405 || p.Header.Get("Allow") != "GET, POST" || !p.has("This page can't do that") {
+		t.Errorf("DELETE /sign-in = %d Allow %q", p.Status, p.Header.Get("Allow"))
+	} else {
+		checkHTML(t, "405", p.Body)
+	}
+	if p := c.get("/account/profile"); p.Status != 405 {
+		t.Errorf("GET /account/profile = %d, want 405", p.Status)
+	}
+	if p := c.get("/static/app.css"); p.Status != 200 || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("GET /static/app.css = %d %s", p.Status, p.Header.Get("Content-Type"))
+	}
+	if p := c.get("/static/nope.css"); p.Status != 404 {
+		t.Errorf("GET /static/nope.css = %d", p.Status)
+	}
+	// A database that went away is the 500 page, which says nothing of the cause.
+	c.signUp("Ada", "Lovelace", "errors@example.com", testPassword)
+	s.DB.Close()
+	p := c.get("/")
+	if p.Status < 500 || !p.has("Try again in a moment") || p.has("sql") {
+		t.Errorf("GET / without a database = %d %s", p.Status, p.Body)
+	}
+	checkHTML(t, "500", p.Body)
 }

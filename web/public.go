@@ -37,18 +37,28 @@ type providerButton struct {
 	ID, Label string
 }
 
+// signInPage shows the sign-in form; a signed-in visitor goes straight to next, unless the page
+// asks them to confirm who they are (reauth=1: sensitive actions need a recent sign-in).
 func (s *site) signInPage(w http.ResponseWriter, r *http.Request) error {
-	next := safeNext(r.URL.Query().Get("next"))
-	if session(r) != nil {
-		return s.redirect(w, r, next, "")
-	}
+	q := r.URL.Query()
+	next := safeNext(q.Get("next"))
 	f := newForm("sign-in", url.Values{"remember": {"on"}})
-	f.Error = codeMessage(r.URL.Query().Get("error"))
+	if sd := session(r); sd != nil {
+		if q.Get("reauth") != "1" {
+			return s.redirect(w, r, next, "")
+		}
+		f.Values.Set("email", sd.User.Email)
+	}
+	f.Error = codeMessage(q.Get("error"))
 	return s.renderSignIn(w, r, http.StatusOK, f, next)
 }
 
 func (s *site) renderSignIn(w http.ResponseWriter, r *http.Request, status int, f *form, next string) error {
-	v := view{Title: "Sign in", Error: f.Error, Data: signInData{Form: f, Providers: s.providerButtons(), Next: next}}
+	title := "Sign in"
+	if session(r) != nil {
+		title = "Confirm it's you"
+	}
+	v := view{Title: title, Error: f.Error, Data: signInData{Form: f, Providers: s.providerButtons(), Next: next}}
 	return s.render(w, r, status, "sign-in", v)
 }
 
