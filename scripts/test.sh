@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # scripts/test.sh — Krag's whole test suite, from a clean clone on a fresh machine.
 #
-# Installs what it needs (MariaDB from Debian's packages, PostgreSQL if absent, Node.js packages
-# for compat/ and access/difftest/ from npm), starts MariaDB and PostgreSQL on loopback with
-# throwaway data (scripts/services.sh), then runs:
+# Installs what it needs (MariaDB from Debian's packages, PostgreSQL if absent, Chromium for
+# web/'s browser tests, Node.js packages for compat/ and access/difftest/ from npm), starts
+# MariaDB and PostgreSQL on loopback with throwaway data (scripts/services.sh), then runs:
 #   1. gofmt and go vet
 #   2. go test -race ./... on SQLite, then again with KRAG_TEST_DATABASE=mysql and =postgres
-#      (storetest runs on all three every time)
+#      (storetest runs on all three every time; web/'s Chromium tests on the SQLite pass only)
 #   3. the MariaDB outage test, alone
 #   4. each fuzz target for $FUZZTIME (default 10s; FUZZTIME=0 skips)
 #   5. access/difftest/: `krag access eval` against the real @casl/ability 7.0.1, ≥ 10,000
@@ -26,6 +26,14 @@ command -v go >/dev/null || { echo "test.sh: Go is not installed (https://go.dev
 if [[ -z ${SKIP_COMPAT:-} || -z ${SKIP_DIFFTEST:-} ]] && ! { command -v node && command -v npm; } >/dev/null; then
   step "installing Node.js (apt)"
   apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+  APT_UPDATED=1
+fi
+# web/'s browser tests drive Debian's Chromium headless (chromedp); they skip without it,
+# except under KRAG_CI=1.
+if [[ -z ${KRAG_CHROMIUM:-} ]] && ! command -v chromium >/dev/null; then
+  step "installing Chromium (apt) for web/'s browser tests"
+  [[ -n ${APT_UPDATED:-} ]] || apt-get update -qq
+  apt-get install -y -qq chromium >/dev/null
 fi
 
 BACKENDS=(sqlite)

@@ -138,10 +138,10 @@ func (s *site) updateProfile(w http.ResponseWriter, r *http.Request) error {
 		name = strings.TrimSpace(first + " " + last)
 	}
 	if name == "" {
-		f.Errors["name"] = "Enter a name, or your first and last name."
+		f.FieldError("name", "Enter a name, or your first and last name.")
 	}
 	if phone != "" && !validPhone(phone) {
-		f.Errors["phoneNumber"] = "Enter a phone number using digits, spaces and + - ( ) only."
+		f.FieldError("phoneNumber", "Enter a phone number using digits, spaces and + - ( ) only.")
 	}
 	if len(f.Errors) > 0 {
 		f.Error = "Some fields need your attention."

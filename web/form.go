@@ -16,10 +16,38 @@ type form struct {
 	// ID is unique on the page ("profile", "password") and prefixes the fields' ids.
 	ID     string
 	Values url.Values
-	// Errors maps a field name to the sentence shown next to it.
+	// Errors maps a field name to the sentence shown next to it; set them with FieldError.
 	Errors map[string]string
 	// Error is the sentence shown at the top of the form.
 	Error string
+	order []string // fields with errors, in the order they were found
+}
+
+// FieldError records msg next to the field name (the first problem of a field wins).
+func (f *form) FieldError(name, msg string) {
+	if _, ok := f.Errors[name]; ok {
+		return
+	}
+	f.Errors[name] = msg
+	f.order = append(f.order, name)
+}
+
+// summaryItem is one field's problem in the list at the top of a form, linking to the field.
+type summaryItem struct {
+	ID, Message string
+}
+
+// Summary lists the fields' problems for the top of the form, in the order they were found;
+// nothing when the form's one problem is already its top sentence.
+func (f *form) Summary() []summaryItem {
+	if len(f.order) == 1 && f.Errors[f.order[0]] == f.Error {
+		return nil
+	}
+	var out []summaryItem
+	for _, name := range f.order {
+		out = append(out, summaryItem{ID: f.ID + "-" + name, Message: f.Errors[name]})
+	}
+	return out
 }
 
 // newForm returns a form with values (nil for none).
@@ -50,7 +78,7 @@ func (f *form) Require(fields ...[2]string) bool {
 	ok := true
 	for _, fl := range fields {
 		if strings.TrimSpace(f.Value(fl[0])) == "" {
-			f.Errors[fl[0]] = "Enter " + fl[1] + "."
+			f.FieldError(fl[0], "Enter "+fl[1]+".")
 			ok = false
 		}
 	}
@@ -66,7 +94,7 @@ func (f *form) Fail(err error, fields map[string]string) {
 	msg := message(err)
 	f.Error = msg
 	if name, ok := fields[string(codeOf(err))]; ok {
-		f.Errors[name] = msg
+		f.FieldError(name, msg)
 	}
 }
 

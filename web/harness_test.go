@@ -104,15 +104,15 @@ func (s *testSite) newClient(t testing.TB) *client {
 	return &client{t: t, site: s, hc: &hc}
 }
 
-// page is an answer, after redirects.
-type page struct {
+// response is an answer, after redirects.
+type response struct {
 	Status int
 	URL    *url.URL
 	Body   []byte
 	Header http.Header
 }
 
-func (c *client) do(req *http.Request) *page {
+func (c *client) do(req *http.Request) *response {
 	c.t.Helper()
 	res, err := c.hc.Do(req)
 	if err != nil {
@@ -123,18 +123,18 @@ func (c *client) do(req *http.Request) *page {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return &page{Status: res.StatusCode, URL: res.Request.URL, Body: b, Header: res.Header}
+	return &response{Status: res.StatusCode, URL: res.Request.URL, Body: b, Header: res.Header}
 }
 
 // get fetches path.
-func (c *client) get(path string) *page {
+func (c *client) get(path string) *response {
 	c.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, c.site.URL+path, nil)
 	return c.do(req)
 }
 
 // post submits a form to path as a same-origin browser does, with the CSRF field.
-func (c *client) post(path string, form url.Values) *page {
+func (c *client) post(path string, form url.Values) *response {
 	c.t.Helper()
 	if form == nil {
 		form = url.Values{}
@@ -169,7 +169,7 @@ func (c *client) csrf() string {
 }
 
 // signUp creates an account through the sign-up form and returns the dashboard page.
-func (c *client) signUp(first, last, email, password string) *page {
+func (c *client) signUp(first, last, email, password string) *response {
 	c.t.Helper()
 	return c.post("/sign-up", url.Values{"firstName": {first}, "lastName": {last}, "email": {email}, "password": {password}, "phoneNumber": {"+44 20 7946 0000"}})
 }

@@ -89,7 +89,7 @@ func regexpAll(expr string, b []byte) []string {
 
 // has reports whether the page contains s (apostrophes as html/template escapes them are
 // read back).
-func (p *page) has(s string) bool {
+func (p *response) has(s string) bool {
 	return strings.Contains(strings.ReplaceAll(string(p.Body), "&#39;", "'"), s)
 }
 

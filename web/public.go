@@ -144,11 +144,11 @@ func (s *site) signUp(w http.ResponseWriter, r *http.Request) error {
 	first, last := strings.TrimSpace(f.Value("firstName")), strings.TrimSpace(f.Value("lastName"))
 	phone := strings.TrimSpace(f.Value("phoneNumber"))
 	if phone != "" && !validPhone(phone) {
-		f.Errors["phoneNumber"] = "Enter a phone number using digits, spaces and + - ( ) only."
+		f.FieldError("phoneNumber", "Enter a phone number using digits, spaces and + - ( ) only.")
 		ok = false
 	}
 	if n := len([]rune(f.Value("password"))); n > 0 && n < s.opts.MinPasswordLength {
-		f.Errors["password"] = message(krag.ErrPasswordTooShort)
+		f.FieldError("password", message(krag.ErrPasswordTooShort))
 		ok = false
 	}
 	if !ok {
