@@ -14,9 +14,6 @@ import (
 	"github.com/kragauth/krag/store"
 )
 
-// adminSessionCookie holds the administrator's own session while they impersonate someone.
-const adminSessionCookie = "admin_session"
-
 // routes declares the endpoints of shared/spec/better-auth-plugins.md §7.4.
 func (p *Plugin) routes(s *krag.Setup) {
 	post := func(path string, validate func(r *krag.Request) error, h func(r *krag.Request, caller *krag.User) error) {
@@ -557,41 +554,16 @@ func (p *Plugin) handleUnban(r *krag.Request, caller *krag.User) error {
 }
 
 func (p *Plugin) handleImpersonate(r *krag.Request, caller *krag.User) error {
-	ctx := r.Context()
-	u, err := p.target(ctx, caller, ActionImpersonate, SubjectUser, str(r, "userId"), ErrNotAllowedToImpersonate)
-	if err != nil {
-		return err
-	}
-	if !p.opts.AllowImpersonatingAdmins {
-		admin, err := p.isAdmin(ctx, u)
-		if err != nil {
-			return err
-		}
-		if admin {
-			if err := p.require(ctx, caller, ActionImpersonateAdmins, SubjectUser, u, ErrCannotImpersonateAdmins); err != nil {
-				return err
-			}
-		}
-	}
 	adminToken, dontRemember, ok := r.SessionCookie()
 	if !ok {
 		return errUnauthorized
 	}
-	sd, err := p.auth.CreateSession(ctx, u, krag.SessionInput{
-		ExpiresIn: p.opts.ImpersonationSessionDuration,
-		IPAddress: r.HTTP.RemoteAddr,
-		UserAgent: r.HTTP.UserAgent(),
-		Prepare:   func(s *krag.Session) { ImpersonatedByField.Set(s, caller.ID) },
-	})
+	sd, err := p.Impersonate(r.Context(), caller, str(r, "userId"), ImpersonateInput{IPAddress: r.HTTP.RemoteAddr, UserAgent: r.HTTP.UserAgent()})
 	if err != nil {
 		return err
 	}
-	remembered := ""
-	if dontRemember {
-		remembered = "true"
-	}
 	r.EndSession()
-	r.SetSignedCookie(adminSessionCookie, adminToken+":"+remembered, p.auth.SessionLifetime())
+	r.SetSignedCookie(adminSessionCookie, adminCookieValue(adminToken, dontRemember), p.auth.SessionLifetime())
 	r.StartSession(sd, true)
 	return p.sessionResponse(r, sd)
 }
@@ -604,28 +576,14 @@ func (p *Plugin) sessionResponse(r *krag.Request, sd *krag.SessionData) error {
 }
 
 func (p *Plugin) handleStopImpersonating(r *krag.Request) error {
-	ctx := r.Context()
-	adminID, _ := ImpersonatedByField.Get(r.Session.Session)
-	if adminID == "" {
-		return errNotImpersonating
-	}
-	v, ok := r.SignedCookie(adminSessionCookie)
-	if !ok {
-		return errAdminSessionNotFound
-	}
-	adminToken, remembered, _ := strings.Cut(v, ":")
-	sd, err := p.auth.FindSession(ctx, adminToken)
+	v, _ := r.SignedCookie(adminSessionCookie)
+	adminToken, dontRemember := parseAdminCookie(v)
+	sd, err := p.StopImpersonating(r.Context(), r.Session, adminToken)
 	if err != nil {
 		return err
 	}
-	if sd == nil || sd.User.ID != adminID {
-		return errAdminSessionNotFound
-	}
-	if err := p.auth.RevokeSession(ctx, r.Session.User.ID, r.Session.Session.Token); err != nil {
-		return err
-	}
 	r.EndSession()
-	r.StartSession(sd, remembered != "")
+	r.StartSession(sd, dontRemember)
 	r.ExpireCookie(adminSessionCookie)
 	return p.sessionResponse(r, sd)
 }
