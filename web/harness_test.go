@@ -15,6 +15,7 @@ import (
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/internal/app"
 	"github.com/kragauth/krag/internal/testdb"
+	"github.com/kragauth/krag/kragtest"
 	"github.com/kragauth/krag/passhash"
 	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store/sqlstore"
@@ -24,11 +25,12 @@ import (
 // testSite is the system `krag serve` runs (internal/app: the seed's fields, rbac, admin) with
 // the pages mounted at "/" and the API at /api/auth, on a fresh database, served by httptest.
 type testSite struct {
-	URL  string
-	Auth *krag.Auth
-	Sys  *app.System
-	DB   *sqlstore.DB
-	HTTP *httptest.Server
+	URL   string
+	Auth  *krag.Auth
+	Sys   *app.System
+	DB    *sqlstore.DB
+	HTTP  *httptest.Server
+	Clock *kragtest.Clock // the time the Auth sees
 }
 
 // siteOptions vary the test site.
@@ -39,6 +41,8 @@ type siteOptions struct {
 	NoCookieCache bool
 	// Backend is the database backend; "" means the one KRAG_TEST_DATABASE names.
 	Backend string
+	// RateLimit turns the API's rate limiter on (krag serve has it on in production).
+	RateLimit bool
 }
 
 // newTestSite starts a site for one test; it stops when the test ends.
@@ -60,8 +64,11 @@ func newTestSite(t testing.TB, o siteOptions) *testSite {
 	if o.NoCookieCache {
 		cfg.CookieCache = 0
 	}
+	cfg.EnableRateLimit = o.RateLimit
 	sys := app.New(cfg)
 	opts := sys.Options
+	clock := kragtest.NewClock(time.Now().UTC().Truncate(time.Millisecond))
+	opts.Now = clock.Now
 	// A full scrypt hash takes seconds under the race detector; the pages do not depend on it.
 	opts.EmailAndPassword.Hasher = passhash.NewScryptCost(1024, 0)
 	sch, err := krag.Schema(opts)
@@ -85,7 +92,7 @@ func newTestSite(t testing.TB, o siteOptions) *testSite {
 	hs.Config.Handler = mux
 	hs.Start()
 	t.Cleanup(hs.Close)
-	return &testSite{URL: base, Auth: auth, Sys: sys, DB: db, HTTP: hs}
+	return &testSite{URL: base, Auth: auth, Sys: sys, DB: db, HTTP: hs, Clock: clock}
 }
 
 // client is a browser without JavaScript: a cookie jar, redirects followed, and the CSRF field

@@ -1,11 +1,18 @@
 package web_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kragauth/krag/plugin/active"
+	"github.com/kragauth/krag/plugin/admin"
+	"github.com/kragauth/krag/plugin/rbac"
+	"github.com/kragauth/krag/social"
 )
 
 const testPassword = "correct horse battery"
@@ -274,4 +281,149 @@ func TestErrorPages(t *testing.T) {
 		t.Errorf("GET / without a database = %d %s", p.Status, p.Body)
 	}
 	checkHTML(t, "500", p.Body)
+}
+
+// TestSignInRateLimit: the sign-in form shares /sign-in/email's limit (3 in 10 s) and says how
+// long to wait.
+func TestSignInRateLimit(t *testing.T) {
+	s := newTestSite(t, siteOptions{RateLimit: true})
+	c := s.newClient(t)
+	form := url.Values{"email": {"ada@example.com"}, "password": {"wrong password"}}
+	for i := range 3 {
+		if p := c.post("/sign-in", form); p.Status != http.StatusUnauthorized {
+			t.Fatalf("attempt %d = %d, want 401", i+1, p.Status)
+		}
+	}
+	p := c.post("/sign-in", form)
+	if p.Status != http.StatusTooManyRequests || !p.has("Too many attempts. Wait 10 seconds and try again.") {
+		t.Errorf("fourth attempt = %d, want 429 with the wait", p.Status)
+	}
+	checkHTML(t, "rate limited", p.Body)
+	s.Clock.Advance(11 * time.Second)
+	if p := c.post("/sign-in", form); p.Status != http.StatusUnauthorized {
+		t.Errorf("after the window = %d, want 401", p.Status)
+	}
+}
+
+// TestRefusedUsers: a deactivated user's open session ends with the reason shown, and neither
+// a deactivated nor a banned user can sign in.
+func TestRefusedUsers(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "gone@example.com", testPassword)
+	u, err := s.Auth.FindUserByEmail(t.Context(), "gone@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	active.Field.Set(u, false)
+	if err := s.Auth.UpdateUser(t.Context(), u); err != nil {
+		t.Fatal(err)
+	}
+	p := c.get("/dashboard")
+	if p.URL.Path != "/sign-in" || !p.has("This account has been deactivated.") {
+		t.Errorf("deactivated user's /dashboard = %s, want the sign-in page with the reason", p.URL)
+	}
+	checkHTML(t, "sign-in refused", p.Body)
+	p = c.post("/sign-in", url.Values{"email": {"gone@example.com"}, "password": {testPassword}})
+	if p.Status != http.StatusForbidden || !p.has("This account has been deactivated.") {
+		t.Errorf("deactivated user's sign-in = %d", p.Status)
+	}
+
+	b := s.newClient(t)
+	b.signUp("Bob", "Banned", "banned@example.com", testPassword)
+	bu, _ := s.Auth.FindUserByEmail(t.Context(), "banned@example.com")
+	if _, err := s.Sys.Admin.Ban(t.Context(), bu.ID, admin.BanInput{Reason: "spam"}); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/dashboard"); p.URL.Path != "/sign-in" {
+		t.Errorf("banned user's /dashboard = %s, want /sign-in", p.URL)
+	}
+	p = b.post("/sign-in", url.Values{"email": {"banned@example.com"}, "password": {testPassword}})
+	if p.Status != http.StatusForbidden || !p.has("This account has been suspended.") {
+		t.Errorf("banned user's sign-in = %d", p.Status)
+	}
+}
+
+// TestDashboardFollowsPermissions: a permission granted to the user's role shows on the
+// dashboard at once, with the user's id filled in.
+func TestDashboardFollowsPermissions(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "perm@example.com", testPassword)
+	if p := c.get("/dashboard"); !p.has("You have no permissions beyond using your own account.") || !p.has(">User<") {
+		t.Fatal("a new user's dashboard does not show the User role without permissions")
+	}
+	ctx := t.Context()
+	if _, err := s.Sys.RBAC.CreatePermission(ctx, rbac.PermissionInput{Name: "post:update-own", Resource: "Post", Action: "update",
+		Conditions: json.RawMessage(`{"authorId":"${user.id}"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Sys.RBAC.Grant(ctx, rbac.UserRole, "post:update-own", false); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.Auth.FindUserByEmail(ctx, "perm@example.com")
+	p := c.get("/dashboard")
+	if !p.has(`<td data-label="Action">update</td>`) || !p.has(`{&#34;authorId&#34;:&#34;`+u.ID+`&#34;}`) {
+		t.Errorf("after the grant the dashboard does not list update Post for the user's own posts")
+	}
+	checkHTML(t, "dashboard with permissions", p.Body)
+	if _, err := s.Sys.RBAC.SetUserRoles(ctx, u.ID, []string{rbac.AdminRole}); err != nil {
+		t.Fatal(err)
+	}
+	if p := c.get("/dashboard"); !p.has(">Admin<") || !p.has(`<td data-label="Action">manage</td>`) {
+		t.Error("after becoming admin the dashboard does not show the role and manage all")
+	}
+}
+
+// TestStaleSessionConfirms: listing sessions and unlinking need a recent sign-in, as the API's
+// list-sessions and unlink-account do; "Confirm it's you" signs in again and comes back.
+func TestStaleSessionConfirms(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	c := s.newClient(t)
+	c.signUp("Ada", "Lovelace", "stale@example.com", testPassword)
+	s.Clock.Advance(25 * time.Hour)
+	p := c.get("/account")
+	if p.has(`id="sessions"`) || !p.has("Confirm it's you") {
+		t.Fatal("a day-old session sees the sessions list")
+	}
+	p = c.get("/sign-in?reauth=1&next=%2Faccount")
+	if p.URL.Path != "/sign-in" || !p.has(`value="stale@example.com"`) || !p.has("<h1>Confirm it's you</h1>") {
+		t.Fatalf("reauth = %s, want the sign-in form with the email filled in", p.URL)
+	}
+	checkHTML(t, "reauth", p.Body)
+	p = c.post("/sign-in", url.Values{"email": {"stale@example.com"}, "password": {testPassword}, "next": {"/account"}})
+	if p.URL.Path != "/account" || !p.has(`id="sessions"`) {
+		t.Errorf("after confirming: %s without the sessions list", p.URL)
+	}
+	if n := len(regexpAll(`class="(item-title)"`, p.Body)); n != 2 { // this session and the password account
+		t.Errorf("after confirming the account shows %d items, want the one new session and one way to sign in", n)
+	}
+}
+
+// TestSocialStartOverHTTP: the provider button answers with a redirect to the provider and the
+// API's state cookie, without JavaScript.
+func TestSocialStartOverHTTP(t *testing.T) {
+	idp := startIdP(t)
+	s := newTestSite(t, siteOptions{Providers: []social.Provider{idp.provider(t)}})
+	c := s.newClient(t)
+	p := c.get("/sign-in")
+	checkHTML(t, "sign-in with a provider", p.Body)
+	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	p = c.post("/sign-in/social", url.Values{"provider": {"idp"}})
+	loc := p.Header.Get("Location")
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(loc, idp.m.AuthorizationEndpoint()) {
+		t.Errorf("POST /sign-in/social = %d to %q, want 303 to the provider", p.Status, loc)
+	}
+	if !strings.Contains(strings.Join(p.Header.Values("Set-Cookie"), "\n"), "better-auth.state=") {
+		t.Errorf("POST /sign-in/social set %q, want the API's state cookie", p.Header.Values("Set-Cookie"))
+	}
+	c.hc.CheckRedirect = nil
+	p = c.post("/sign-in/social", url.Values{"provider": {"nope"}})
+	if p.Status != http.StatusBadRequest || !p.has("That sign-in provider isn't set up here.") {
+		t.Errorf("POST /sign-in/social (unknown provider) = %d", p.Status)
+	}
+	p = c.get("/sign-in?error=account_not_linked")
+	if !p.has("An account with this email already exists. Sign in with your password") {
+		t.Error("the callback's error code is not shown as a sentence")
+	}
 }
