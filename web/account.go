@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kragauth/krag"
+	"github.com/kragauth/krag/plugin/admin"
 )
 
 // The account page: profile, email, password, sessions and linked accounts. Each form posts to
@@ -106,6 +107,11 @@ func (s *site) renderAccount(w http.ResponseWriter, r *http.Request, status int,
 			return err
 		}
 		for _, ss := range list {
+			// An administrator's impersonation of the user is not the user's device; the API's
+			// list-sessions hides it too (plugin/admin).
+			if by, ok := admin.ImpersonatedByField.Get(ss); ok && by != "" && ss.Token != sd.Session.Token {
+				continue
+			}
 			d.SessionList = append(d.SessionList, s.sessionView(ss, sd.Session.Token))
 		}
 		slices.SortStableFunc(d.SessionList, func(a, b sessionView) int {

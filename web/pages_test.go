@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/rbac"
@@ -425,5 +426,38 @@ func TestSocialStartOverHTTP(t *testing.T) {
 	p = c.get("/sign-in?error=account_not_linked")
 	if !p.has("An account with this email already exists. Sign in with your password") {
 		t.Error("the callback's error code is not shown as a sentence")
+	}
+}
+
+// TestImpersonationBanner: a session an administrator opened as the user shows the banner with
+// its stop button, and the user's own account page does not list it.
+func TestImpersonationBanner(t *testing.T) {
+	s := newTestSite(t, siteOptions{})
+	ctx := t.Context()
+	userClient := s.newClient(t)
+	userClient.signUp("Ada", "Lovelace", "ada@example.com", testPassword)
+	boss, err := s.Auth.SignUpEmail(ctx, krag.SignUpInput{Name: "Boss", Email: "boss@example.com", Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.Auth.FindUserByEmail(ctx, "ada@example.com")
+	sd, err := s.Auth.CreateSession(ctx, u, krag.SessionInput{ExpiresIn: time.Hour,
+		Prepare: func(ss *krag.Session) { admin.ImpersonatedByField.Set(ss, boss.User.ID) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := s.newClient(t)
+	base, _ := url.Parse(s.URL)
+	imp.hc.Jar.SetCookies(base, []*http.Cookie{{Name: "better-auth.session_token", Value: s.Auth.SignedCookieValue(sd.Session.Token), Path: "/"}})
+	p := imp.get("/dashboard")
+	if !p.has("You are acting as <strong>Ada Lovelace</strong>") || !p.has(`action="/admin/stop-impersonating"`) {
+		t.Errorf("impersonated dashboard (%d at %s) has no banner", p.Status, p.URL)
+	}
+	checkHTML(t, "impersonation banner", p.Body)
+	if p := userClient.get("/dashboard"); p.has("You are acting as") {
+		t.Error("the user's own session shows the impersonation banner")
+	}
+	if n := len(regexpAll(`(<p class="item-title">)`, userClient.get("/account").Body)); n != 2 { // own session + password
+		t.Errorf("the user's account lists %d items, want own session and password only (the impersonation hidden)", n)
 	}
 }

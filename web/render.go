@@ -75,15 +75,15 @@ type view struct {
 	// Error is a sentence about what went wrong, shown at the top of main and announced.
 	Error string
 
-	App        string
-	Path       string
-	CSRF       string
-	User       *krag.User
-	Person     *person
-	Notice     string
-	Nav        []navLink
-	Impersonal *impersonation
-	Status     int
+	App           string
+	Path          string
+	CSRF          string
+	User          *krag.User
+	Person        *person
+	Notice        string
+	Nav           []navLink
+	Impersonation *impersonation
+	Status        int
 }
 
 // navLink is a header link as the layout shows it.
@@ -120,7 +120,7 @@ func (s *site) render(w http.ResponseWriter, r *http.Request, status int, name s
 		v.Person = s.person(sd.User)
 		if s.opts.Admin != nil {
 			if by, ok := admin.ImpersonatedByField.Get(sd.Session); ok && by != "" {
-				v.Impersonal = &impersonation{StopPath: pathStopImpersonating}
+				v.Impersonation = &impersonation{StopPath: pathStopImpersonating}
 			}
 		}
 	}
