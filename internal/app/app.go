@@ -1,10 +1,11 @@
 // Package app is the system `krag serve` runs: Krag configured as the seed's design
 // (shared/seed/better-auth-implementation-guide.md) — the seed's user fields, sessions with a
 // 5-minute cookie cache, account deletion and email change on, UUID ids — plus every plugin
-// Krag ships as they land.
+// Krag ships as they land, and the pages' demo resource (web/posts).
 package app
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store"
+	"github.com/kragauth/krag/web/posts"
 )
 
 // The seed's additional user fields. isActive comes with plugin/active, roleId with plugin/rbac.
@@ -52,7 +54,14 @@ type System struct {
 	Active  *active.Plugin
 	RBAC    *rbac.Plugin
 	Admin   *admin.Plugin
+	// Posts is the pages' demo resource: the posts table and its permissions.
+	Posts *posts.Plugin
 }
+
+// Seed creates the rows the system needs, each only when missing: rbac's system roles, and
+// the demo's Editor role and post permissions (posts.Plugin.Seed). Call it once the Auth is
+// built; `krag serve` runs it at start.
+func (s *System) Seed(ctx context.Context) error { return s.Posts.Seed(ctx) }
 
 // Options returns the krag.Options of the seed's system.
 func Options(c Config) krag.Options { return New(c).Options }
@@ -62,6 +71,7 @@ func Options(c Config) krag.Options { return New(c).Options }
 func New(c Config) *System {
 	sys := &System{Active: active.New(), RBAC: rbac.New(rbac.Options{})}
 	sys.Admin = admin.New(admin.Options{RBAC: sys.RBAC})
+	sys.Posts = posts.New(posts.Options{RBAC: sys.RBAC})
 	o := krag.Options{
 		AppName:        "Krag",
 		BaseURL:        c.BaseURL,
@@ -70,7 +80,7 @@ func New(c Config) *System {
 		Database:       c.Database,
 		TrustedOrigins: c.TrustedOrigins,
 		Logger:         c.Logger,
-		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin},
+		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts},
 	}
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0

@@ -70,6 +70,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := sys.Seed(ctx); err != nil {
+		return fmt.Errorf("seed the roles and permissions: %w", err)
+	}
 
 	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Providers: cfg.SocialProviders, Logger: log})
 	if err != nil {
