@@ -16,6 +16,23 @@ var notices = map[string]string{
 	"session-revoked":  "That device is signed out.",
 	"sessions-revoked": "Every other device is signed out.",
 	"account-unlinked": "The account is unlinked.",
+
+	// Posts and the admin pages.
+	"post-created":          "The post is created.",
+	"post-saved":            "The post is saved.",
+	"post-deleted":          "The post is deleted.",
+	"role-set":              "The user's role is changed.",
+	"user-banned":           "The user is banned and signed out everywhere.",
+	"user-unbanned":         "The ban is lifted: the user can sign in again.",
+	"impersonating":         "You are now acting as this user. Use the banner at the top to stop.",
+	"impersonation-stopped": "You are back to your own account.",
+	"override-set":          "The user's permission override is saved.",
+	"override-removed":      "The user's permission override is removed.",
+	"role-created":          "The role is created.",
+	"grant-saved":           "The role's permission is saved.",
+	"grant-revoked":         "The permission is taken off the role.",
+	"permission-created":    "The permission is created.",
+	"permission-saved":      "The permission is saved.",
 }
 
 // flashCookie holds a notice key for the next page view, for a minute at most.

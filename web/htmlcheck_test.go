@@ -151,7 +151,9 @@ func htmlProblems(body []byte) []string {
 	count := map[atom.Atom]int{}
 	lastHeading := 0
 	for _, n := range all {
-		count[n.DataAtom]++
+		if n.Namespace == "" { // an SVG's <title> names the drawing, not the page
+			count[n.DataAtom]++
+		}
 		switch n.DataAtom {
 		case atom.Html:
 			if attr(n.Attr, "lang") == "" {
@@ -337,6 +339,7 @@ func TestCheckHTMLFindsProblems(t *testing.T) {
 		{"dangling_describedby", `<input id="a" name="a">`, `<input id="a" name="a" aria-describedby="nope">`, `aria-describedby="nope" points at no element`},
 		{"img_without_alt", "<main>", `<main><img src="/x.png">`, "has no alt"},
 		{"nested_form", `<button type="submit">Go</button>`, `<button type="submit">Go</button><form></form>`, "a form inside a form"},
+		{"two_titles", "<main>", "<main><svg><title>S</title></svg><title>U</title>", "2 <title> elements"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/schema"
 	"github.com/kragauth/krag/social"
+	"github.com/kragauth/krag/web/posts"
 )
 
 // Options configures the pages.
@@ -24,6 +25,9 @@ type Options struct {
 	RBAC *rbac.Plugin
 	// Admin, when set, is the admin plugin of the same Auth (bans, impersonation).
 	Admin *admin.Plugin
+	// Posts, when set with RBAC, is the demo resource's plugin of the same Auth: /posts lists
+	// and edits posts as the user's permissions allow. Nil leaves /posts out.
+	Posts *posts.Plugin
 	// Providers are the identity providers given to the Auth (krag.Options.Social.Providers):
 	// the sign-in page offers a button for each, the account page a link button. Nil means
 	// email and password only.
@@ -96,6 +100,8 @@ func (s *site) routes() {
 	s.publicRoutes()
 	s.dashboardRoutes()
 	s.accountRoutes()
+	s.postsRoutes()
+	s.adminRoutes()
 }
 
 // navigation lists the header's links, in order. An entry shows for signed-in users only
@@ -104,6 +110,8 @@ func (s *site) navigation() []navItem {
 	return []navItem{
 		{Label: "Dashboard", Path: "/dashboard", SignedIn: true},
 		{Label: "Account", Path: "/account", SignedIn: true},
+		{Label: "Posts", Path: "/posts", SignedIn: true, Show: s.showPosts},
+		{Label: "Admin", Path: "/admin", SignedIn: true, Show: s.showAdmin},
 	}
 }
 

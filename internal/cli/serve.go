@@ -74,7 +74,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("seed the roles and permissions: %w", err)
 	}
 
-	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Providers: cfg.SocialProviders, Logger: log})
+	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, Providers: cfg.SocialProviders, Logger: log})
 	if err != nil {
 		return err
 	}
