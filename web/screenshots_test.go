@@ -145,6 +145,8 @@ func TestScreenshots(t *testing.T) {
 	tb.open("/no-such-page")
 	tb.shoot(dir, "not-found")
 
+	shootAdminAndPosts(t, dir)
+
 	// The 500 page, for real: the database goes away under a signed-in browser.
 	s.DB.Close()
 	tb.expectStatus("/dashboard")
