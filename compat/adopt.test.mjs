@@ -147,13 +147,14 @@ const DESTRUCTIVE = new RegExp([
   String.raw`set\s+data\s+type`, String.raw`type\s+\w+\s+using`,
 ].map((re) => `\\b${re}\\b`).join('|'), 'i');
 
-// Tables that are Krag's own (plugin/rbac): the plan may create these and nothing else.
-const KRAG_TABLES = ['roles', 'permissions', 'role_permissions', 'user_permissions', 'access_version'];
+// Tables that are Krag's own (plugin/rbac, and web/posts, the pages' demo): the plan may create
+// these and nothing else.
+const KRAG_TABLES = ['roles', 'permissions', 'role_permissions', 'user_permissions', 'access_version', 'posts'];
 
 test("krag migrate --plan on the Better Auth database adds only Krag's own tables and columns, and destroys nothing", () => {
   // Better Auth 1.7.25's migrator makes every core table, column and index krag needs (same
   // names and types, the additional fields as nullable columns). What krag adds: the tables of
-  // its roles and permissions, the admin plugin's columns (user.role, banned, banReason,
+  // its roles and permissions and of the pages' demo posts, the admin plugin's columns (user.role, banned, banReason,
   // banExpires, session.impersonatedBy), and their indexes.
   const created = [];
   for (const s of firstPlan) {

@@ -10,7 +10,8 @@ import { createMongoAbility, subject } from '@casl/ability';
 import { unpackRules } from '@casl/ability/extra';
 import { assertError, assertOK, newEmail, runKrag, signIn, signUp, startKrag } from './harness.mjs';
 
-const krag = await startKrag({ env: { KRAG_COOKIE_CACHE: '0' } });
+// KRAG_DEMO=off: the /posts demo's permissions on Post would be every user's.
+const krag = await startKrag({ env: { KRAG_COOKIE_CACHE: '0', KRAG_DEMO: 'off' } });
 const adminEmail = newEmail('rbac-admin');
 runKrag(['users', 'create', '--email', adminEmail, '--name', 'Admin', '--password', 'Admin-Passw0rd!', '--role', 'admin',
   '--database', krag.db.dsn], { env: { BETTER_AUTH_SECRET: 'unused-by-users-create-0123456789abcdef' } });

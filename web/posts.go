@@ -24,9 +24,14 @@ func (s *site) postsRoutes() {
 	s.handle("POST /posts/{id}/delete", s.signedIn(s.deletePost))
 }
 
-// showPosts tells the header whether to link to /posts.
+// showPosts tells the header whether to link to /posts: for users who may read or write some
+// post.
 func (s *site) showPosts(r *http.Request) bool {
-	return s.opts.Posts != nil && s.opts.RBAC != nil
+	if s.opts.Posts == nil || s.opts.RBAC == nil || session(r) == nil {
+		return false
+	}
+	ab, err := s.ability(r)
+	return err == nil && (ab.Can("read", access.Type(posts.Subject)) || ab.Can("create", access.Type(posts.Subject)))
 }
 
 // postsShown bounds the list: the newest posts first.

@@ -270,6 +270,14 @@ func TestPostsRoutes(t *testing.T) {
 	if p := v.get("/posts"); p.URL.Path != "/sign-in" || p.URL.Query().Get("next") != "/posts" {
 		t.Errorf("signed out, /posts led to %s", p.URL)
 	}
+	// Without the demo's permissions nobody but admins may read posts: no link for the others.
+	bare := newTestSite(t, siteOptions{})
+	if _, err := bare.Auth.SignUpEmail(t.Context(), krag.SignUpInput{Name: "Bo", Email: "bo@example.com", Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	if p := bare.signedIn(t, "bo@example.com").get("/dashboard"); p.has(`href="/posts"`) {
+		t.Error("a user without any right on posts has the Posts link")
+	}
 	h, err := web.New(web.Options{Auth: s.Auth, RBAC: s.Sys.RBAC, Admin: s.Sys.Admin})
 	if err != nil {
 		t.Fatal(err)

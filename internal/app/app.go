@@ -58,9 +58,10 @@ type System struct {
 	Posts *posts.Plugin
 }
 
-// Seed creates the rows the system needs, each only when missing: rbac's system roles, and
-// the demo's Editor role and post permissions (posts.Plugin.Seed). Call it once the Auth is
-// built; `krag serve` runs it at start.
+// Seed creates the demo's rows, each only when missing: rbac's system roles, and the Editor
+// role and the post permissions of /posts (posts.Plugin.Seed), which give every user rights on
+// "Post". Call it once the Auth is built; `krag serve` runs it at start in development, and in
+// production only with KRAG_DEMO=on.
 func (s *System) Seed(ctx context.Context) error { return s.Posts.Seed(ctx) }
 
 // Options returns the krag.Options of the seed's system.

@@ -28,6 +28,9 @@ BETTER_AUTH_TRUSTED_ORIGINS (comma-separated), DATABASE_URL, KRAG_ENV=production
 KRAG_COOKIE_CACHE (0 turns the 5-minute session cookie cache off, or a duration such as 1m),
 KRAG_COOKIE_CACHE_STRATEGY (reference, the default, or compact: Better Auth's cookie format),
 KRAG_RATE_LIMIT (on or off; default on in production, off in development),
+KRAG_DEMO (on or off: create the /posts demo's Editor role and post permissions when missing;
+default on in development, off in production, where they would grant every user rights on
+"Post"),
 KRAG_RAW_SESSION_TOKENS=1 (store session tokens raw, to share a database with Better Auth),
 GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (sign-in
 with Google and GitHub; redirect URI <BETTER_AUTH_URL>/api/auth/callback/google or /github),
@@ -70,8 +73,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := sys.Seed(ctx); err != nil {
-		return fmt.Errorf("seed the roles and permissions: %w", err)
+	demo, err := demoSeed(env, cfg.Development)
+	if err != nil {
+		return err
+	}
+	if demo {
+		if err := sys.Seed(ctx); err != nil {
+			return fmt.Errorf("seed the demo's roles and permissions: %w", err)
+		}
 	}
 
 	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, Providers: cfg.SocialProviders, Logger: log})
@@ -192,6 +201,20 @@ func serveConfig(env *Env, dbFlag, baseFlag string, log *slog.Logger) (app.Confi
 		log.Warn("krag: BETTER_AUTH_URL is http in production: cookies are not marked Secure")
 	}
 	return cfg, dsn, nil
+}
+
+// demoSeed reads KRAG_DEMO: whether to seed the /posts demo's role and permissions.
+func demoSeed(env *Env, development bool) (bool, error) {
+	switch v := strings.ToLower(env.Getenv("KRAG_DEMO")); v {
+	case "":
+		return development, nil
+	case "on", "1", "true":
+		return true, nil
+	case "off", "0", "false":
+		return false, nil
+	default:
+		return false, fmt.Errorf("KRAG_DEMO=%q: want on or off", v)
+	}
 }
 
 // prepareSchema creates the schema on an empty database and refuses to run on one that lacks

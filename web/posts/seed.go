@@ -51,7 +51,8 @@ var demoPermissions = []struct {
 // is granted to its roles only when Seed creates it or the role, so a grant an administrator
 // revoked stays revoked and Seed may run at every start. It is safe to run from several
 // instances at once: whoever loses a race to create a row leaves it to the winner. The admin
-// role needs nothing: it manages all.
+// role needs nothing: it manages all. The permissions give every user rights on "Post": seed
+// only where "Post" means these posts.
 func (p *Plugin) Seed(ctx context.Context) error {
 	rb := p.opts.RBAC
 	if err := rb.Seed(ctx); err != nil {
