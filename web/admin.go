@@ -9,6 +9,7 @@ import (
 	"github.com/kragauth/krag/access"
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/rbac"
+	"github.com/kragauth/krag/store"
 )
 
 // The admin pages: users (search, roles, bans, impersonation, per-user permissions), roles and
@@ -93,8 +94,10 @@ type adminHomeData struct {
 	Nav    []navLink
 	Rights adminRights
 	// Activity is the chart of sign-ins and sign-ups; nil without the right to list users.
-	Activity                 *activityChart
-	Users, Roles, Permission int
+	Activity *activityChart
+	// Users, Roles and Permissions count what the user may list, read and read.
+	Users              int64
+	Roles, Permissions int
 }
 
 // adminHome is the overview: what the user may manage and, for those who may list users, the
@@ -114,6 +117,9 @@ func (s *site) adminHome(w http.ResponseWriter, r *http.Request) error {
 		if d.Activity, err = s.activity(ctx, activityDays); err != nil {
 			return err
 		}
+		if _, d.Users, err = s.auth.FindUsers(ctx, store.Query{Limit: 1}); err != nil {
+			return err
+		}
 	}
 	if rights.ReadRoles {
 		roles, err := s.opts.RBAC.Roles(ctx)
@@ -127,7 +133,7 @@ func (s *site) adminHome(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		d.Permission = len(perms)
+		d.Permissions = len(perms)
 	}
 	return s.render(w, r, http.StatusOK, "admin", view{Title: "Administration", Data: d})
 }

@@ -77,7 +77,7 @@ const (
 )
 
 // activity counts the sign-ins and sign-ups of the last n days (UTC), today included, and
-// lays out the chart. Each day is two counts, by index on createdAt.
+// lays out the chart. Each day is two count queries on createdAt.
 func (s *site) activity(ctx context.Context, n int) (*activityChart, error) {
 	today := s.auth.Now().UTC().Truncate(24 * time.Hour)
 	c := &activityChart{Width: chartWidth, Height: chartHeight, PlotLeft: plotLeft, PlotRight: plotRight, PlotBottom: plotBottom}

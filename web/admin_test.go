@@ -611,6 +611,7 @@ func TestAdminActivityChart(t *testing.T) {
 		`role="img" aria-labelledby="activity-title activity-desc"`,
 		`<title id="activity-title">Sign-ins and sign-ups per day, last 30 days</title>`,
 		"In the last 30 days: 6 sign-ins and 3 sign-ups.",
+		"<p>3 users. Find people",
 		"Most sign-ins on " + s.Clock.Now().UTC().Format("2 January") + " (5).",
 		"Most sign-ups on " + s.Clock.Now().UTC().Format("2 January") + " (2).",
 		`<td data-label="Sign-ins">5</td><td data-label="Sign-ups">2</td>`,
