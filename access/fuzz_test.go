@@ -1,6 +1,10 @@
 package access
 
-import "testing"
+import (
+	"math"
+	"slices"
+	"testing"
+)
 
 // FuzzCond feeds arbitrary conditions and subjects to the parser and the evaluator: neither may
 // panic, and an accepted condition is re-accepted after a JSON round trip.
@@ -64,4 +68,73 @@ func FuzzRegexp(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzDecoder checks the hand-written JSON decoder against encoding/json (parseJSONStd):
+// whatever the decoder accepts, encoding/json accepts with the same value, and parseJSON
+// answers exactly as parseJSONStd does, error text included. The seeds are in
+// testdata/fuzz/FuzzDecoder.
+func FuzzDecoder(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want, wantErr := parseJSONStd(data)
+		if v, ok := decode(string(data), &arena{}); ok {
+			if wantErr != nil {
+				t.Fatalf("decoder accepts %q = %s, encoding/json refuses it: %v", data, appendJS(nil, v), wantErr)
+			}
+			if !sameJSON(v, want) {
+				t.Fatalf("decoder reads %q as %#v, encoding/json as %#v", data, v, want)
+			}
+		}
+		got, err := parseJSON(data)
+		switch {
+		case (err == nil) != (wantErr == nil):
+			t.Fatalf("parseJSON(%q) = %v, %v; encoding/json: %v, %v", data, got, err, want, wantErr)
+		case err != nil && err.Error() != wantErr.Error():
+			t.Fatalf("parseJSON(%q) error %q, encoding/json %q", data, err, wantErr)
+		case err == nil && !sameJSON(got, want):
+			t.Fatalf("parseJSON(%q) = %#v, encoding/json %#v", data, got, want)
+		}
+	})
+}
+
+// sameJSON reports whether a and b are the same parsed JSON: same types, the same float64
+// bits (so -0 is not 0), keys in the same order, and nil slices where the other has them.
+func sameJSON(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Float64bits(x) == math.Float64bits(y)
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		if !ok || (x == nil) != (y == nil) || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameJSON(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case *Object:
+		y, ok := b.(*Object)
+		if !ok || (x.Keys == nil) != (y.Keys == nil) || (x.Values == nil) != (y.Values == nil) ||
+			!slices.Equal(x.Keys, y.Keys) || len(x.Values) != len(y.Values) {
+			return false
+		}
+		for i := range x.Values {
+			if !sameJSON(x.Values[i], y.Values[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }

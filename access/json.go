@@ -79,8 +79,27 @@ func arrayIndex(key string) (uint32, bool) {
 }
 
 // parseJSON decodes JSON into the values this package works with: *Object, []any, string,
-// float64, bool and nil.
+// float64, bool and nil. It accepts and rejects exactly what parseJSONStd does, and words its
+// errors the same way.
 func parseJSON(data []byte) (any, error) {
+	return parseJSONString(string(data), &arena{})
+}
+
+// parseJSONString is parseJSON on a string whose unescaped strings the result may share,
+// with the value's objects and arrays carved from ar.
+func parseJSONString(src string, ar *arena) (any, error) {
+	if v, ok := decode(src, ar); ok {
+		return v, nil
+	}
+	// Rare: invalid JSON, or text after the value. encoding/json decides and words it.
+	return parseJSONStd([]byte(src))
+}
+
+// parseJSONStd is the reference decoder, on encoding/json's Decoder token by token. Its
+// answers define the package's JSON: it is strict JSON, except that invalid UTF-8 in strings
+// becomes U+FFFD, and that after the value only whitespace, a truncated value or a stray
+// character is tolerated, while a second value is refused (Decoder.Token's behaviour).
+func parseJSONStd(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeValue(dec)
