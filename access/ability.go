@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Wildcards of CASL's candidate lookup (§2).
@@ -27,21 +28,57 @@ type Options struct {
 
 // rule is a compiled rule.
 type rule struct {
-	index    int // position in the input list
-	priority int // 0 for the last rule: lower wins
-	actions  []string
-	subjects []string
-	raw      any // conditions as parsed (and interpolated), nil for none
+	index    int      // position in the input list: the higher, the higher the priority
+	actions  []string // aliases expanded
+	subjects []string // nil for all
 	cond     *Cond
-	fields   []string
-	matchF   func(string) bool
-	inverted bool
+	more     *ruleMore // nil when all its fields would be
 	reason   string
-	origin   Rule
 	// invalid is set when the rule failed validation. The rule keeps its place: a check that
 	// reaches it is denied with this error, as CASL throws when it reaches a rule it cannot
 	// parse (casl-semantics.md §8.7, §15).
-	invalid *RuleError
+	invalid  *RuleError
+	inverted bool
+}
+
+// ruleMore is what only some rules have, kept out of rule to keep it small.
+type ruleMore struct {
+	action Names             // as given, when aliases expanded it
+	fields []string          // nil for none
+	matchF func(string) bool // matches fields; nil when they did not compile
+	raw    any               // conditions as parsed (and interpolated), unless flat
+	// packSubject and blankAction are Rule's, for Pack.
+	packSubject any
+	blankAction bool
+}
+
+// fields returns the rule's fields, nil for none.
+func (r *rule) fields() []string {
+	if r.more == nil {
+		return nil
+	}
+	return r.more.fields
+}
+
+// given returns the rule as it was given to Compile (with its resolved actions when aliases
+// did not change them), for Pack.
+func (r *rule) given() Rule {
+	rr := Rule{Action: r.actions, Subject: r.subjects, Fields: r.fields(), Inverted: r.inverted, Reason: r.reason}
+	if m := r.more; m != nil {
+		if m.action != nil {
+			rr.Action = m.action
+		}
+		rr.packSubject, rr.blankAction = m.packSubject, m.blankAction
+	}
+	return rr
+}
+
+// setMore returns r.more, carving it from ar the first time.
+func (r *rule) setMore(ar *arena) *ruleMore {
+	if r.more == nil {
+		r.more = &carve(&ar.mores, 1)[0]
+	}
+	return r.more
 }
 
 // Ability answers CASL's questions for a rule list. It is immutable and safe for concurrent
@@ -49,8 +86,7 @@ type rule struct {
 type Ability struct {
 	rules     []*rule // in input order, invalid ones included
 	hasFields bool
-	// cands[type][action] is the candidate list of §2, merged once, in priority order.
-	cands map[string]map[string][]*rule
+	cands     candIndex
 	// refused is set when the whole list is unusable, where CASL's createMongoAbility throws
 	// (a rule with an empty fields array): every question is then answered with this error.
 	refused *RuleError
@@ -83,21 +119,40 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 	if err != nil {
 		return nil, []*RuleError{{Index: -1, Err: err}}
 	}
-	a := &Ability{}
+	a := &Ability{rules: make([]*rule, 0, len(rules))}
 	var errs []*RuleError
-	for i, rr := range rules {
-		r, err := compileRule(rr, o.Vars, resolve)
+	// Every rule's conditions are copied into one string, which the decoded strings share,
+	// and the rules, their conditions and nodes are carved from a few blocks.
+	size := 0
+	for i := range rules {
+		size += len(rules[i].Conditions)
+	}
+	var text strings.Builder
+	text.Grow(size)
+	for i := range rules {
+		text.Write(rules[i].Conditions)
+	}
+	src := text.String()
+	compiled := make([]rule, len(rules))
+	ar := &arena{}
+	ar.reserve(src, len(rules))
+	for i := range rules {
+		rr, r := &rules[i], &compiled[i]
+		err := ar.compileRule(r, rr, src[:len(rr.Conditions)], o.Vars, resolve)
+		src = src[len(rr.Conditions):]
 		r.index = i
-		r.priority = len(rules) - i - 1
 		if err != nil {
 			re := &RuleError{Index: i, Err: err}
 			errs = append(errs, re)
-			r.raw, r.cond, r.invalid = nil, nil, re
+			r.cond, r.invalid = nil, re
+			if r.more != nil {
+				r.more.raw = nil
+			}
 			if rr.Fields != nil && len(rr.Fields) == 0 && a.refused == nil {
 				a.refused = re
 			}
 		}
-		if r.fields != nil {
+		if r.fields() != nil {
 			a.hasFields = true
 		}
 		a.rules = append(a.rules, r)
@@ -106,51 +161,61 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 	return a, errs
 }
 
-// compileRule validates and compiles one rule. The rule it returns is filed under its
-// actions and subjects even with an error, so that it can poison the checks that reach it.
-func compileRule(rr Rule, vars map[string]any, resolve func([]string) []string) (*rule, error) {
-	r := &rule{origin: rr, inverted: rr.Inverted, reason: rr.Reason}
+// compileRule validates rr and compiles it into r; cond is the text of rr.Conditions. With an
+// error, r is still filed under its actions and subjects, so that it can poison the checks
+// that reach it.
+func (ar *arena) compileRule(r *rule, rr *Rule, cond string, vars map[string]any, resolve func([]string) []string) error {
+	r.inverted, r.reason = rr.Inverted, rr.Reason
 	r.actions = resolve(rr.Action)
-	r.subjects = rr.Subject
-	if r.subjects == nil {
-		r.subjects = []string{All}
+	if len(rr.Action) != len(r.actions) || (rr.Action == nil) != (r.actions == nil) {
+		r.setMore(ar).action = rr.Action
 	}
+	if rr.packSubject != nil || rr.blankAction {
+		more := r.setMore(ar)
+		more.packSubject, more.blankAction = rr.packSubject, rr.blankAction
+	}
+	r.subjects = rr.Subject // nil for all
 	if rr.Fields != nil {
 		if len(rr.Fields) == 0 {
-			return r, errors.New("The `rawRule.fields` array cannot be empty. https://bit.ly/390miLa")
+			return errors.New("The `rawRule.fields` array cannot be empty. https://bit.ly/390miLa")
 		}
 		// Set before the matcher so that a rule with fields counts as one even when invalid
 		// (CASL's field filter applies as soon as any rule has fields).
-		r.fields = rr.Fields
+		more := r.setMore(ar)
+		more.fields = rr.Fields
 		m, err := fieldMatcher(rr.Fields)
 		if err != nil {
-			return r, fmt.Errorf("fields: %w", err)
+			return fmt.Errorf("fields: %w", err)
 		}
-		r.matchF = m
+		more.matchF = m
 	}
 	if len(rr.Action) == 0 && rr.Action == nil {
-		return r, errors.New("the rule has no action")
+		return errors.New("the rule has no action")
 	}
-	if len(rr.Conditions) > 0 {
-		v, err := parseJSON(rr.Conditions)
+	if len(cond) > 0 {
+		if c, ok := ar.compileFlat(cond, vars); ok {
+			r.cond = c
+			return nil
+		}
+		v, err := parseJSONString(cond, ar)
 		if err != nil {
-			return r, fmt.Errorf("conditions are not valid JSON: %w", err)
+			return fmt.Errorf("conditions are not valid JSON: %w", err)
 		}
 		if !truthy(v) {
-			return r, nil
+			return nil
 		}
 		if vars != nil {
 			if v, err = interpolate(v, vars); err != nil {
-				return r, fmt.Errorf("conditions: %w", err)
+				return fmt.Errorf("conditions: %w", err)
 			}
 		}
-		c, err := compileCond(v)
-		if err != nil {
-			return r, err
+		c := &carve(&ar.conds, 1)[0]
+		if err := ar.compileCond(c, v); err != nil {
+			return err
 		}
-		r.raw, r.cond = v, c
+		r.setMore(ar).raw, r.cond = v, c
 	}
-	return r, nil
+	return nil
 }
 
 // aliasResolver validates an alias map as CASL's createAliasResolver does and returns the
@@ -210,52 +275,228 @@ func joinNames(s []string) string {
 	return out
 }
 
-// index files the rules under (subject, action) and merges the candidate lists (§2).
+// index files the rules under (action, subject) and merges the candidate lists (§2). Every
+// type that rules name gets a list for each action named for it or for all, and one for
+// manage; all gets a list for each action named for it, and one for manage. Other pairs fall
+// back to these as candIndex.lookup says.
 func (a *Ability) index() {
-	by := map[string]map[string][]*rule{}
-	actions := map[string]bool{Manage: true}
-	// Highest priority first: the last rule first.
+	ix := pairIndex{types: []pairType{{name: All}}, all: []string{All}}
+	// Highest priority (the last rule) first.
 	for i := len(a.rules) - 1; i >= 0; i-- {
-		r := a.rules[i]
-		for _, s := range r.subjects {
-			m := by[s]
-			if m == nil {
-				m = map[string][]*rule{}
-				by[s] = m
-			}
-			for _, act := range r.actions {
-				if l := m[act]; len(l) == 0 || l[len(l)-1] != r {
-					m[act] = append(l, r)
-				}
-				actions[act] = true
-			}
+		ix.file(a.rules, i)
+	}
+	ix.share(a.rules)
+	lists := make([]candList, 0, len(ix.groups)+len(ix.types))
+	add := func(act, typ string) {
+		l := ix.rules(act, typ)
+		if act != Manage {
+			l = mergeRules(l, ix.rules(Manage, typ))
 		}
-	}
-	if by[All] == nil {
-		by[All] = map[string][]*rule{}
-	}
-	a.cands = map[string]map[string][]*rule{}
-	for t, m := range by {
-		out := map[string][]*rule{}
-		for act := range actions {
-			l := m[act]
+		if typ != All {
+			allList := ix.rules(act, All)
 			if act != Manage {
-				l = mergeRules(l, m[Manage])
+				allList = mergeRules(allList, ix.rules(Manage, All))
 			}
-			if t != All {
-				allList := by[All][act]
-				if act != Manage {
-					allList = mergeRules(allList, by[All][Manage])
-				}
-				l = mergeRules(l, allList)
-			}
-			out[act] = l
+			l = mergeRules(l, allList)
 		}
-		a.cands[t] = out
+		lists = append(lists, newCandList(act, typ, l))
+	}
+	for i := 1; i <= len(ix.types); i++ {
+		t := &ix.types[i%len(ix.types)] // All last
+		for _, g := range t.groups {
+			if act := ix.groups[g].action; act != Manage {
+				add(act, t.name)
+			}
+		}
+		add(Manage, t.name)
+		if t.name == All {
+			break
+		}
+		for _, g := range ix.types[0].groups {
+			if act := ix.groups[g].action; act != Manage && ix.find(act, t.name) < 0 {
+				add(act, t.name)
+			}
+		}
+	}
+	a.cands.build(lists)
+}
+
+// pairIndex files rules by (action, type) while an index is built.
+type pairIndex struct {
+	groups []pairGroup
+	types  []pairType // All first
+	// byPair and byType find groups and types once they are too many to search; nil before.
+	byPair map[[2]string]int
+	byType map[string]int
+	last   int      // the group found last: rules in a row often have the same pairs
+	all    []string // the subjects of rules without any
+	// runs are the filings, in order, as runs of rules in a row filed in the same group.
+	runs []pairRun
+}
+
+// pairRun is rules[first], rules[first-1], … rules[first-n+1] filed in group.
+type pairRun struct {
+	group, first, n int
+}
+
+// pairGroup holds the rules filed under one (action, type), highest priority first.
+type pairGroup struct {
+	action  string
+	typName string
+	typ     int   // position in types
+	rule    *rule // the last rule filed: a rule naming a pair twice is filed once
+	n       int
+	rules   []*rule
+}
+
+// pairType is a type and its groups, in order of appearance.
+type pairType struct {
+	name   string
+	groups []int
+}
+
+// searched is how many groups or types are searched one by one before maps are built.
+const searched = 8
+
+// find returns the position of the group of (act, typ), or -1.
+func (ix *pairIndex) find(act, typ string) int {
+	if g := ix.last; g < len(ix.groups) && ix.groups[g].action == act && ix.groups[g].typName == typ {
+		return g
+	}
+	if ix.byPair != nil {
+		if g, ok := ix.byPair[[2]string{act, typ}]; ok {
+			ix.last = g
+			return g
+		}
+		return -1
+	}
+	for g := range ix.groups {
+		if ix.groups[g].action == act && ix.groups[g].typName == typ {
+			ix.last = g
+			return g
+		}
+	}
+	return -1
+}
+
+// typeOf returns the position of typ in types, adding it.
+func (ix *pairIndex) typeOf(typ string) int {
+	if ix.byType != nil {
+		if t, ok := ix.byType[typ]; ok {
+			return t
+		}
+	} else {
+		for t := range ix.types {
+			if ix.types[t].name == typ {
+				return t
+			}
+		}
+	}
+	t := len(ix.types)
+	ix.types = append(ix.types, pairType{name: typ})
+	if ix.byType != nil {
+		ix.byType[typ] = t
+	} else if len(ix.types) > searched {
+		ix.byType = make(map[string]int, 2*len(ix.types))
+		for t := range ix.types {
+			ix.byType[ix.types[t].name] = t
+		}
+	}
+	return t
+}
+
+// file files rules[i] in the groups of its pairs, adding groups.
+func (ix *pairIndex) file(rules []*rule, i int) {
+	r := rules[i]
+	subjects := r.subjects
+	if subjects == nil {
+		subjects = ix.all
+	}
+	for _, typ := range subjects {
+		for _, act := range r.actions {
+			g := ix.find(act, typ)
+			if g < 0 {
+				g = ix.add(act, typ)
+			}
+			if gr := &ix.groups[g]; gr.rule != r {
+				gr.rule = r
+				gr.n++
+				if k := len(ix.runs) - 1; k >= 0 && ix.runs[k].group == g && ix.runs[k].first-ix.runs[k].n == i {
+					ix.runs[k].n++
+				} else {
+					ix.runs = append(ix.runs, pairRun{g, i, 1})
+				}
+			}
+		}
 	}
 }
 
-// mergeRules merges two lists sorted by priority, dropping duplicates.
+// add adds the group of (act, typ).
+func (ix *pairIndex) add(act, typ string) int {
+	t := ix.typeOf(typ)
+	g := len(ix.groups)
+	ix.groups = append(ix.groups, pairGroup{action: act, typName: typ, typ: t})
+	ix.types[t].groups = append(ix.types[t].groups, g)
+	if ix.byPair != nil {
+		ix.byPair[[2]string{act, typ}] = g
+	} else if len(ix.groups) > searched {
+		ix.byPair = make(map[[2]string]int, 2*len(ix.groups))
+		for g := range ix.groups {
+			ix.byPair[[2]string{ix.groups[g].action, ix.groups[g].typName}] = g
+		}
+	}
+	ix.last = g
+	return g
+}
+
+// share fills the groups' lists, in one array, once every rule is filed.
+func (ix *pairIndex) share(rules []*rule) {
+	total := 0
+	for g := range ix.groups {
+		total += ix.groups[g].n
+	}
+	shared := make([]*rule, total)
+	for g := range ix.groups {
+		gr := &ix.groups[g]
+		gr.rules, shared, gr.n = shared[:gr.n:gr.n], shared[gr.n:], 0
+	}
+	for _, run := range ix.runs {
+		gr := &ix.groups[run.group]
+		for j := range run.n {
+			gr.rules[gr.n] = rules[run.first-j]
+			gr.n++
+		}
+	}
+}
+
+// rules returns the rules of (act, typ), nil for none.
+func (ix *pairIndex) rules(act, typ string) []*rule {
+	if g := ix.find(act, typ); g >= 0 {
+		return ix.groups[g].rules
+	}
+	return nil
+}
+
+// newCandList returns the list of (action, typ), with its type-level answer.
+func newCandList(action, typ string, rules []*rule) candList {
+	l := candList{action: action, typ: typ, rules: rules, typeLevel: -1}
+	for i, r := range rules {
+		// An invalid rule has no conditions: it is reached, and poisons the check.
+		if r.matchesField("") && r.matchesConditions(nil, false) != no {
+			l.typeLevel, l.typeAllowed = i, !r.inverted && r.invalid == nil
+			break
+		}
+	}
+	for _, r := range rules {
+		if r.invalid != nil {
+			l.invalid = r.invalid
+			break
+		}
+	}
+	return l
+}
+
+// mergeRules merges two lists sorted by priority (by decreasing index), dropping duplicates.
 func mergeRules(x, y []*rule) []*rule {
 	if len(x) == 0 {
 		return y
@@ -267,10 +508,10 @@ func mergeRules(x, y []*rule) []*rule {
 	i, j := 0, 0
 	for i < len(x) && j < len(y) {
 		switch {
-		case x[i].priority < y[j].priority:
+		case x[i].index > y[j].index:
 			out = append(out, x[i])
 			i++
-		case x[i].priority > y[j].priority:
+		case x[i].index < y[j].index:
 			out = append(out, y[j])
 			j++
 		default:
@@ -285,14 +526,7 @@ func mergeRules(x, y []*rule) []*rule {
 
 // candidates returns the rules that may decide (action, type), highest priority first.
 func (a *Ability) candidates(action, typ string) []*rule {
-	m, ok := a.cands[typ]
-	if !ok {
-		m = a.cands[All]
-	}
-	if l, ok := m[action]; ok {
-		return l
-	}
-	return m[Manage]
+	return a.cands.lookup(action, typ).rules
 }
 
 // Subject is what a check is about: a type alone (a type-level check, "could some Post be
@@ -311,32 +545,47 @@ func Type(t string) Subject { return Subject{Type: t} }
 // struct (fields named as encoding/json names them), or a pointer to either.
 func Of(t string, obj any) Subject { return Subject{Type: t, Object: obj, instance: true} }
 
+// conditions returns r's conditions as parsed (and interpolated), nil for none. Flat ones
+// are built anew from their compiled form at each call.
+func (r *rule) conditions() any {
+	if r.more != nil && r.more.raw != nil {
+		return r.more.raw
+	}
+	if r.cond != nil {
+		if f, ok := r.cond.root.(*flatNode); ok {
+			return f.object()
+		}
+	}
+	return nil
+}
+
 // matchesField reports whether r applies to field ("" for none) (§7.1).
 func (r *rule) matchesField(field string) bool {
-	if r.fields == nil {
+	if r.more == nil || r.more.fields == nil {
 		return true
 	}
 	if field == "" {
 		return !r.inverted
 	}
-	if r.matchF == nil { // fields that did not compile: the rule may apply to any field
+	if r.more.matchF == nil { // fields that did not compile: the rule may apply to any field
 		return true
 	}
-	return r.matchF(field)
+	return r.more.matchF(field)
 }
 
-// matchesConditions reports whether r applies to s (§4).
-func (r *rule) matchesConditions(s Subject) result {
+// matchesConditions reports whether r applies to an instance whose attributes are obj (as
+// norm returns them), or to a type-level check when instance is false (§4).
+func (r *rule) matchesConditions(obj any, instance bool) result {
 	if r.cond == nil {
 		return yes
 	}
-	if !s.instance {
+	if !instance {
 		if !r.inverted {
 			return yes
 		}
 		return boolResult(r.cond.matchesAll)
 	}
-	return r.cond.root.eval(norm(s.Object))
+	return r.cond.root.eval(obj)
 }
 
 // Decision is the outcome of a check.
@@ -370,14 +619,34 @@ func (a *Ability) Check(action string, s Subject, field string) (Decision, error
 	if a.refused != nil {
 		return Decision{Rule: -1}, a.refused.poison()
 	}
-	for _, r := range a.candidates(action, s.Type) {
+	l := a.cands.lookup(action, s.Type)
+	if !s.instance && (field == "" || !a.hasFields) {
+		if l.typeLevel < 0 {
+			return Decision{Rule: -1}, nil
+		}
+		r := l.rules[l.typeLevel]
+		if r.invalid != nil {
+			return Decision{Rule: r.index}, r.invalid.poison()
+		}
+		return Decision{Allowed: !r.inverted, Rule: r.index, Reason: r.reason}, nil
+	}
+	return a.check(l.rules, s, field)
+}
+
+// check is Check on the candidates of the subject's type.
+func (a *Ability) check(rules []*rule, s Subject, field string) (Decision, error) {
+	var obj any
+	if s.instance {
+		obj = norm(s.Object)
+	}
+	for _, r := range rules {
 		if a.hasFields && !r.matchesField(field) {
 			continue
 		}
 		if r.invalid != nil {
 			return Decision{Rule: r.index}, r.invalid.poison()
 		}
-		switch r.matchesConditions(s) {
+		switch r.matchesConditions(obj, s.instance) {
 		case yes:
 			return Decision{Allowed: !r.inverted, Rule: r.index, Reason: r.reason}, nil
 		case bad:
@@ -390,7 +659,14 @@ func (a *Ability) Check(action string, s Subject, field string) (Decision, error
 // Can reports whether action is allowed on s. A type-level true means "for some instance":
 // check instances before acting on one.
 func (a *Ability) Can(action string, s Subject) bool {
-	d, _ := a.Check(action, s, "")
+	if a.refused != nil {
+		return false
+	}
+	l := a.cands.lookup(action, s.Type)
+	if !s.instance {
+		return l.typeAllowed
+	}
+	d, _ := a.check(l.rules, s, "")
 	return d.Allowed
 }
 
@@ -444,17 +720,21 @@ func (a *Ability) PermittedFields(action string, s Subject, allFields func(typ s
 		return nil, err
 	}
 	list := a.candidates(action, s.Type)
+	var obj any
+	if s.instance {
+		obj = norm(s.Object)
+	}
 	var order []string
 	present := map[string]bool{}
 	for i := len(list) - 1; i >= 0; i-- {
 		r := list[i]
-		switch r.matchesConditions(s) {
+		switch r.matchesConditions(obj, s.instance) {
 		case bad:
 			return nil, fmt.Errorf("%w (rule %d)", ErrEvaluation, r.index)
 		case no:
 			continue
 		}
-		fs := r.fields
+		fs := r.fields()
 		if fs == nil && allFields != nil {
 			fs = allFields(s.Type)
 		}
@@ -489,10 +769,8 @@ func (a *Ability) invalidCandidate(action, t string) error {
 	if a.refused != nil {
 		return a.refused.poison()
 	}
-	for _, r := range a.candidates(action, t) {
-		if r.invalid != nil {
-			return r.invalid.poison()
-		}
+	if re := a.cands.lookup(action, t).invalid; re != nil {
+		return re.poison()
 	}
 	return nil
 }

@@ -1,5 +1,7 @@
 package access
 
+import "strings"
+
 // arena hands out the small objects and slices that decoding and compiling conditions need
 // from larger blocks, so that building an ability from many rules costs a few allocations
 // instead of several per rule. Nothing is ever freed or reused: a block lives as long as
@@ -8,15 +10,32 @@ package access
 // Every slice it returns has its capacity equal to its length, so that an append by whoever
 // holds it copies instead of writing over a neighbour.
 type arena struct {
-	objs []Object
-	strs []string
-	anys []any
-	// keys and vals are scratch stacks, reused from one document to the next: the entries of
-	// the objects and arrays being decoded (see decoder), innermost last. A finished one is
-	// copied out and popped; what is left above the top is stale but harmless, the arena
-	// being dropped after use.
-	keys []string
-	vals []any
+	objs   []Object
+	strs   []string
+	anys   []any
+	fields []fieldNode
+	eqs    []eqNode
+	flats  []flatCond
+	mores  []ruleMore
+	ands   []andNode
+	nodes  []cnode
+	conds  []Cond
+	// keys, vals and stack are scratch stacks, reused from one document to the next: the
+	// entries of the objects and arrays being decoded (see decoder), and the nodes of the
+	// documents being compiled, innermost last. A finished one is copied out and popped;
+	// what is left above the top is stale but harmless, the arena being dropped after use.
+	keys  []string
+	vals  []any
+	stack []cnode
+}
+
+// reserve sizes the first blocks for compiling the conditions of rules, whose text is text,
+// expecting flat ones: the blocks the general path needs grow as it uses them. The number of
+// keys is guessed from the colons (strings holding some only make the guess larger).
+func (ar *arena) reserve(text string, rules int) {
+	keys := strings.Count(text, ":")
+	ar.eqs = make([]eqNode, 0, keys+maxFlat) // compileFlat needs maxFlat free
+	ar.flats = make([]flatCond, 0, rules)
 }
 
 // carve returns n zero values of T from *block, starting a new block when it is too full. New

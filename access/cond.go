@@ -13,11 +13,14 @@ import (
 // §8). Krag is stricter where CASL silently accepts something that can never match or
 // silently ignores a key: such conditions are errors, and the rule fails closed (§15).
 
-// operators lists the field operators CASL registers by default.
-var operators = map[string]bool{
-	"$eq": true, "$ne": true, "$lt": true, "$lte": true, "$gt": true, "$gte": true,
-	"$in": true, "$nin": true, "$all": true, "$size": true, "$regex": true, "$options": true,
-	"$elemMatch": true, "$exists": true,
+// isOperator reports whether k is one of the field operators CASL registers by default.
+func isOperator(k string) bool {
+	switch k {
+	case "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$in", "$nin", "$all", "$size", "$regex",
+		"$options", "$elemMatch", "$exists":
+		return true
+	}
+	return false
 }
 
 // itself is the field of conditions inside an operator-style $elemMatch: the element itself.
@@ -45,10 +48,10 @@ type cnode interface {
 }
 
 // andNode is all of its children, evaluated in order until one is not yes.
-type andNode []cnode
+type andNode struct{ items []cnode }
 
-func (a andNode) eval(obj any) result {
-	for _, c := range a {
+func (a *andNode) eval(obj any) result {
+	for _, c := range a.items {
 		if r := c.eval(obj); r != yes {
 			return r
 		}
@@ -78,17 +81,31 @@ var opNames = [...]string{"eq", "ne", "lt", "lte", "gt", "gte", "in", "nin", "al
 
 // fieldNode is one operator applied to one field path.
 type fieldNode struct {
-	field   string
-	segs    []string // field split on "."; nil for itself
-	prefix  []string // segments before the last, for operators that look at the parent
-	last    string
-	op      op
-	value   any       // the operand, normalised
-	list    []any     // $in, $nin, $all
-	re      *jsRegexp // $regex
-	sub     cnode     // $elemMatch
-	boolean bool      // $exists
-	size    float64   // $size
+	field string
+	segs  []string  // field split on "."; nil for itself
+	last  string    // the last segment
+	value any       // the operand, normalised; a []any for $in, $nin and $all
+	re    *jsRegexp // $regex
+	sub   cnode     // $elemMatch
+	size  float64   // $size
+	op    op
+	// boolean is the operand of $exists.
+	boolean bool
+}
+
+// prefix returns the segments before the last, for operators that look at the parent: nil
+// for a field without dots.
+func (n *fieldNode) prefix() []string {
+	if len(n.segs) < 2 {
+		return nil
+	}
+	return n.segs[:len(n.segs)-1]
+}
+
+// list returns the operand of $in, $nin and $all.
+func (n *fieldNode) list() []any {
+	l, _ := n.value.([]any)
+	return l
 }
 
 // Cond is a compiled, validated condition set. It is immutable and safe for concurrent use.
@@ -108,27 +125,33 @@ func (c *Cond) Match(obj any) (match, ok bool) {
 
 // ParseCond parses and validates conditions given as JSON.
 func ParseCond(data []byte) (*Cond, error) {
-	v, err := parseJSON(data)
+	ar := &arena{}
+	v, err := parseJSONString(string(data), ar)
 	if err != nil {
 		return nil, fmt.Errorf("conditions are not valid JSON: %w", err)
 	}
-	return compileCond(v)
-}
-
-func compileCond(v any) (*Cond, error) {
-	o, ok := v.(*Object)
-	if !ok {
-		return nil, fmt.Errorf("conditions must be a JSON object, not %s", describe(v))
-	}
-	n, err := parseDocument(o)
-	if err != nil {
+	c := &Cond{}
+	if err := ar.compileCond(c, v); err != nil {
 		return nil, err
 	}
-	c := &Cond{root: n}
-	if a, ok := n.(andNode); ok && len(a) == 0 {
+	return c, nil
+}
+
+// compileCond compiles parsed conditions into c.
+func (ar *arena) compileCond(c *Cond, v any) error {
+	o, ok := v.(*Object)
+	if !ok {
+		return fmt.Errorf("conditions must be a JSON object, not %s", describe(v))
+	}
+	n, err := ar.parseDocument(o)
+	if err != nil {
+		return err
+	}
+	c.root = n
+	if a, ok := n.(*andNode); ok && len(a.items) == 0 {
 		c.matchesAll = true
 	}
-	return c, nil
+	return nil
 }
 
 func describe(v any) string {
@@ -156,7 +179,7 @@ func hasOperators(v any) bool {
 		return false
 	}
 	for _, k := range o.Keys {
-		if operators[k] {
+		if isOperator(k) {
 			return true
 		}
 	}
@@ -165,11 +188,12 @@ func hasOperators(v any) bool {
 
 // parseDocument parses a document-level query: field paths, each with an operator object or
 // a value for implicit equality, AND-ed in key order.
-func parseDocument(o *Object) (cnode, error) {
-	var nodes andNode
+func (ar *arena) parseDocument(o *Object) (cnode, error) {
+	base := len(ar.stack)
+	defer ar.pop(base)
 	for i, k := range o.Keys {
 		v := o.Values[i]
-		if operators[k] {
+		if isOperator(k) {
 			return nil, fmt.Errorf(`Cannot use parsing instruction for operator %q in "document" context as it is supposed to be used in  "field" context`, k)
 		}
 		if strings.HasPrefix(k, "$") {
@@ -177,39 +201,54 @@ func parseDocument(o *Object) (cnode, error) {
 			// $where, …): a rule written with it does not mean what its author thought.
 			return nil, fmt.Errorf("unsupported operator %q: CASL's default conditions have no %s (write several rules for an OR)", k, k)
 		}
-		ns, err := parseField(k, v)
-		if err != nil {
+		if err := ar.parseField(k, v); err != nil {
 			return nil, err
 		}
-		nodes = append(nodes, ns...)
 	}
-	if len(nodes) == 1 {
-		return nodes[0], nil
-	}
-	return nodes, nil
+	return ar.andOf(ar.stack[base:]), nil
 }
 
-// parseField parses the value of one field key.
-func parseField(field string, v any) ([]cnode, error) {
+// pop drops the nodes above base from the stack.
+func (ar *arena) pop(base int) {
+	clear(ar.stack[base:])
+	ar.stack = ar.stack[:base]
+}
+
+// andOf returns the node that is all of nodes: the node itself when there is one.
+func (ar *arena) andOf(nodes []cnode) cnode {
+	if len(nodes) == 1 {
+		return nodes[0]
+	}
+	a := &carve(&ar.ands, 1)[0]
+	if len(nodes) > 0 {
+		a.items = carve(&ar.nodes, len(nodes))
+		copy(a.items, nodes)
+	}
+	return a
+}
+
+// parseField parses the value of one field key and pushes its nodes on the stack.
+func (ar *arena) parseField(field string, v any) error {
 	if hasOperators(v) {
-		return parseOperators(field, v.(*Object))
+		return ar.parseOperators(field, v.(*Object))
 	}
 	if o, ok := v.(*Object); ok {
 		for _, k := range o.Keys {
 			if strings.HasPrefix(k, "$") {
-				return nil, fmt.Errorf("field %q: unsupported operator %q", field, k)
+				return fmt.Errorf("field %q: unsupported operator %q", field, k)
 			}
 		}
-		return nil, fmt.Errorf("field %q: comparing with an object never matches in CASL (no deep equality); compare its fields with dotted paths such as %q", field, field+"."+firstKey(o))
+		return fmt.Errorf("field %q: comparing with an object never matches in CASL (no deep equality); compare its fields with dotted paths such as %q", field, field+"."+firstKey(o))
 	}
 	if kindOf(v) == kArray {
-		return nil, fmt.Errorf("field %q: comparing with an array never matches in CASL (no deep equality); use $all or $in", field)
+		return fmt.Errorf("field %q: comparing with an array never matches in CASL (no deep equality); use $all or $in", field)
 	}
-	n, err := newField(field, opEq, v)
+	n, err := ar.newField(field, opEq, v)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return []cnode{n}, nil
+	ar.stack = append(ar.stack, n)
+	return nil
 }
 
 func firstKey(o *Object) string {
@@ -219,12 +258,12 @@ func firstKey(o *Object) string {
 	return o.Keys[0]
 }
 
-// parseOperators parses an operator object: every key must be an operator.
-func parseOperators(field string, o *Object) ([]cnode, error) {
-	var out []cnode
+// parseOperators parses an operator object, every key of which must be an operator, and
+// pushes its nodes on the stack.
+func (ar *arena) parseOperators(field string, o *Object) error {
 	for i, k := range o.Keys {
-		if !operators[k] {
-			return nil, fmt.Errorf("Field query for %q may contain only operators or a plain object as a value", displayField(field))
+		if !isOperator(k) {
+			return fmt.Errorf("Field query for %q may contain only operators or a plain object as a value", displayField(field))
 		}
 		v := o.Values[i]
 		var n cnode
@@ -238,20 +277,20 @@ func parseOperators(field string, o *Object) ([]cnode, error) {
 				// CASL passes `$options || ''` to new RegExp: a falsy value means no flags.
 				s, isStr := f.(string)
 				if !isStr && truthy(f) {
-					return nil, fmt.Errorf(`field %q: "$options" must be a string of regular expression flags`, displayField(field))
+					return fmt.Errorf(`field %q: "$options" must be a string of regular expression flags`, displayField(field))
 				}
 				flags = s
 			}
-			n, err = newRegexField(field, v, flags)
+			n, err = ar.newRegexField(field, v, flags)
 		default:
-			n, err = newField(field, opByName(k), v)
+			n, err = ar.newField(field, opByName(k), v)
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, n)
+		ar.stack = append(ar.stack, n)
 	}
-	return out, nil
+	return nil
 }
 
 func displayField(f string) string {
@@ -291,27 +330,37 @@ func opByName(k string) op {
 	panic("access: unknown operator " + k)
 }
 
-func fieldBase(field string, o op) *fieldNode {
-	n := &fieldNode{field: field, op: o}
+// fieldBase returns a node for field and o, its path split on dots: prefix is every segment
+// but the last.
+func (ar *arena) fieldBase(field string, o op) *fieldNode {
+	n := &carve(&ar.fields, 1)[0]
+	n.field, n.op = field, o
 	if field != itself {
-		n.segs = strings.Split(field, ".")
-		if i := strings.LastIndexByte(field, '.'); i >= 0 {
-			n.prefix = strings.Split(field[:i], ".")
-			n.last = field[i+1:]
-		} else {
-			n.last = field
+		segs := carve(&ar.strs, strings.Count(field, ".")+1)
+		rest := field
+		for j := 0; j < len(segs)-1; j++ {
+			i := strings.IndexByte(rest, '.')
+			segs[j], rest = rest[:i], rest[i+1:]
 		}
+		segs[len(segs)-1] = rest
+		n.segs, n.last = segs, rest
 	}
 	return n
 }
 
-func newField(field string, o op, v any) (cnode, error) {
-	n := fieldBase(field, o)
-	name := "$" + opNames[o]
+func (ar *arena) newField(field string, o op, v any) (cnode, error) {
+	if o == opEq && field != itself && strings.IndexByte(field, '.') < 0 {
+		if x, ok := operandOf(v); ok {
+			n := &carve(&ar.eqs, 1)[0]
+			n.field, n.operand = field, x
+			return n, nil
+		}
+	}
+	n := ar.fieldBase(field, o)
 	switch o {
 	case opEq, opNe:
 		if kindOf(v) == kArray || kindOf(v) == kObject {
-			return nil, fmt.Errorf("field %q: %s with an object or array operand never matches in CASL", displayField(field), name)
+			return nil, fmt.Errorf("field %q: $%s with an object or array operand never matches in CASL", displayField(field), opNames[o])
 		}
 	case opLt, opLte, opGt, opGte:
 		switch v.(type) {
@@ -326,10 +375,9 @@ func newField(field string, o op, v any) (cnode, error) {
 		}
 		for _, e := range arr {
 			if k := kindOf(e); k == kArray || k == kObject {
-				return nil, fmt.Errorf("field %q: %s items that are objects or arrays never match in CASL", displayField(field), name)
+				return nil, fmt.Errorf("field %q: $%s items that are objects or arrays never match in CASL", displayField(field), opNames[o])
 			}
 		}
-		n.list = arr
 	case opSize:
 		f, ok := v.(float64)
 		if !ok {
@@ -348,13 +396,17 @@ func newField(field string, o op, v any) (cnode, error) {
 			return nil, fmt.Errorf(`"elemMatch" expects to receive an object with nested query or field level operators`)
 		}
 		if hasOperators(sub) {
-			ns, err := parseOperators(itself, sub)
+			base := len(ar.stack)
+			err := ar.parseOperators(itself, sub)
+			if err == nil {
+				n.sub = ar.andOf(ar.stack[base:])
+			}
+			ar.pop(base)
 			if err != nil {
 				return nil, err
 			}
-			n.sub = andOf(ns)
 		} else {
-			d, err := parseDocument(sub)
+			d, err := ar.parseDocument(sub)
 			if err != nil {
 				return nil, err
 			}
@@ -365,14 +417,7 @@ func newField(field string, o op, v any) (cnode, error) {
 	return n, nil
 }
 
-func andOf(ns []cnode) cnode {
-	if len(ns) == 1 {
-		return ns[0]
-	}
-	return andNode(ns)
-}
-
-func newRegexField(field string, v any, flags string) (cnode, error) {
+func (ar *arena) newRegexField(field string, v any, flags string) (cnode, error) {
 	s, ok := v.(string)
 	if !ok {
 		return nil, errors.New(`"regex" expects value to be a regular expression or a string that represents regular expression`)
@@ -381,7 +426,7 @@ func newRegexField(field string, v any, flags string) (cnode, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := fieldBase(field, opRegex)
+	n := ar.fieldBase(field, opRegex)
 	n.re, n.value = re, v
 	return n, nil
 }
@@ -503,10 +548,11 @@ func getPath(obj any, segs []string) (any, result) {
 
 // parent returns the value holding the last segment: ucast's getObjectFieldCursor.
 func (n *fieldNode) parent(obj any) (any, result) {
-	if n.prefix == nil {
+	prefix := n.prefix()
+	if prefix == nil {
 		return obj, yes
 	}
-	return getPath(obj, n.prefix)
+	return getPath(obj, prefix)
 }
 
 // child reads the last segment from a parent, only when the parent is an object or array.
@@ -566,7 +612,7 @@ func (n *fieldNode) eval(obj any) result {
 		if kindOf(a) != kArray {
 			return no
 		}
-		for _, item := range n.list {
+		for _, item := range n.list() {
 			if some(a, func(el any) result { return boolResult(strictEqual(el, item)) }) != yes {
 				return no
 			}
@@ -633,7 +679,7 @@ func (n *fieldNode) overValue(obj any, test func(any) result) result {
 }
 
 func (n *fieldNode) within(x any) result {
-	for _, item := range n.list {
+	for _, item := range n.list() {
 		if strictEqual(item, x) {
 			return yes
 		}

@@ -93,8 +93,16 @@ func (d *decoder) literal(word string) bool {
 	return true
 }
 
-// number reads -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
 func (d *decoder) number() (any, bool) {
+	f, ok := d.float()
+	if !ok {
+		return nil, false
+	}
+	return f, true
+}
+
+// float reads a number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+func (d *decoder) float() (float64, bool) {
 	s, start := d.s, d.i
 	i := start
 	if s[i] == '-' {
@@ -106,12 +114,12 @@ func (d *decoder) number() (any, bool) {
 	case i < len(s) && s[i] >= '1' && s[i] <= '9':
 		i = digits(s, i)
 	default:
-		return nil, false
+		return 0, false
 	}
 	if i < len(s) && s[i] == '.' {
 		j := digits(s, i+1)
 		if j == i+1 {
-			return nil, false
+			return 0, false
 		}
 		i = j
 	}
@@ -122,7 +130,7 @@ func (d *decoder) number() (any, bool) {
 		}
 		j := digits(s, i)
 		if j == i {
-			return nil, false
+			return 0, false
 		}
 		i = j
 	}
@@ -135,7 +143,7 @@ func (d *decoder) number() (any, bool) {
 	}
 	f, err := strconv.ParseFloat(s[start:i], 64)
 	if err != nil && err.(*strconv.NumError).Err != strconv.ErrRange {
-		return nil, false
+		return 0, false
 	}
 	return f, true
 }

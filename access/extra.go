@@ -66,7 +66,7 @@ func (a *Ability) Pack() []byte {
 	}
 	first := true
 	for _, r := range a.rules {
-		rr, cond := r.origin, r.raw
+		rr, cond := r.given(), r.conditions()
 		if r.invalid != nil {
 			if len(r.actions) == 0 {
 				continue
@@ -98,19 +98,19 @@ func (a *Ability) Where(action, t string) any {
 			continue
 		}
 		if r.inverted {
-			if r.raw == nil {
+			if r.cond == nil {
 				break
 			}
-			cannots = append(cannots, &Object{Keys: []string{"NOT"}, Values: []any{r.raw}})
+			cannots = append(cannots, &Object{Keys: []string{"NOT"}, Values: []any{r.conditions()}})
 			continue
 		}
-		if r.raw == nil {
+		if r.cond == nil {
 			unconditional = true
 			break
 		}
-		var branch any = r.raw
+		branch := r.conditions()
 		if len(cannots) > 0 {
-			branch = and(append([]any{r.raw}, cannots...))
+			branch = and(append([]any{branch}, cannots...))
 		}
 		branches = append(branches, branch)
 	}
@@ -222,10 +222,21 @@ func compound(op string, children []*Node) *Node {
 
 func toAST(n cnode) *Node {
 	switch x := n.(type) {
-	case andNode:
+	case *andNode:
 		out := &Node{Op: "and"}
-		for _, c := range x {
+		for _, c := range x.items {
 			out.Children = append(out.Children, toAST(c))
+		}
+		return out
+	case *eqNode:
+		return &Node{Op: "eq", Field: x.field, Value: x.operand.value()}
+	case *flatNode:
+		if len(x.eqs) == 1 {
+			return toAST(&x.eqs[0])
+		}
+		out := &Node{Op: "and"}
+		for i := range x.eqs {
+			out.Children = append(out.Children, toAST(&x.eqs[i]))
 		}
 		return out
 	case *fieldNode:

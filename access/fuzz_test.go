@@ -2,6 +2,7 @@ package access
 
 import (
 	"math"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -20,6 +21,9 @@ func FuzzCond(f *testing.F) {
 		{`{"x":{"$exists":false},"y.0":{"$ne":null}}`, `{"y":"abc"}`},
 		{`{"$or":[]}`, `{}`},
 		{`{"x":{"$in":[1,"1",true,null]}}`, `{"x":[]}`},
+		{`{"n":0,"owner":"u0"}`, `{"n":0,"owner":"u0"}`},
+		{`{"a":true,"b":-1.5e3,"c":"\u00e9","d":false}`, `{"a":[true],"b":-1500}`},
+		{`{"1":1,"a":2}`, `{"1":1}`},
 	}
 	for _, s := range seeds {
 		f.Add(s[0], s[1])
@@ -29,13 +33,31 @@ func FuzzCond(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if v, err := DecodeJSON([]byte(subject)); err == nil {
-			c.Match(v)
+		subjectValue, err := DecodeJSON([]byte(subject))
+		if err == nil {
+			c.Match(subjectValue)
 		}
 		c.Match(map[string]any{"x": []any{nil, 1.0, "a"}})
 		parsed, _ := DecodeJSON([]byte(cond))
 		if _, err := ParseCond(appendJS(nil, parsed)); err != nil {
 			t.Fatalf("ParseCond(%s) accepted, but not its re-encoding %s: %v", cond, appendJS(nil, parsed), err)
+		}
+		// The flat fast path builds what the general path builds.
+		if fc, ok := (&arena{}).compileFlat(cond, nil); ok {
+			f := fc.root.(*flatNode)
+			if !sameJSON(f.object(), parsed) {
+				t.Fatalf("compileFlat(%s) parsed %s, DecodeJSON %s", cond, appendJS(nil, f.object()), appendJS(nil, parsed))
+			}
+			if got, want := toAST(fc.root), toAST(c.root); !reflect.DeepEqual(got, want) || fc.matchesAll != c.matchesAll {
+				t.Fatalf("compileFlat(%s) = %+v, ParseCond %+v", cond, got, want)
+			}
+			for _, obj := range []any{subjectValue, map[string]any{"x": []any{nil, 1.0, "a"}}, nil, []any{1.0}} {
+				m1, ok1 := fc.Match(obj)
+				m2, ok2 := c.Match(obj)
+				if m1 != m2 || ok1 != ok2 {
+					t.Fatalf("compileFlat(%s).Match(%s) = %v, %v; ParseCond: %v, %v", cond, subject, m1, ok1, m2, ok2)
+				}
+			}
 		}
 	})
 }
