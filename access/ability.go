@@ -28,28 +28,36 @@ type Options struct {
 
 // rule is a compiled rule.
 type rule struct {
-	index    int      // position in the input list: the higher, the higher the priority
 	actions  []string // aliases expanded
 	subjects []string // nil for all
 	cond     *Cond
 	more     *ruleMore // nil when all its fields would be
-	reason   string
 	// invalid is set when the rule failed validation. The rule keeps its place: a check that
 	// reaches it is denied with this error, as CASL throws when it reaches a rule it cannot
 	// parse (casl-semantics.md §8.7, §15).
 	invalid  *RuleError
+	index    int32 // position in the input list: the higher, the higher the priority
 	inverted bool
 }
 
 // ruleMore is what only some rules have, kept out of rule to keep it small.
 type ruleMore struct {
-	action Names             // as given, when aliases expanded it
+	action Names // as given, when aliases expanded it
+	reason string
 	fields []string          // nil for none
 	matchF func(string) bool // matches fields; nil when they did not compile
 	raw    any               // conditions as parsed (and interpolated), unless flat
 	// packSubject and blankAction are Rule's, for Pack.
 	packSubject any
 	blankAction bool
+}
+
+// reason returns the rule's reason, "" for none.
+func (r *rule) reason() string {
+	if r.more == nil {
+		return ""
+	}
+	return r.more.reason
 }
 
 // fields returns the rule's fields, nil for none.
@@ -63,7 +71,7 @@ func (r *rule) fields() []string {
 // given returns the rule as it was given to Compile (with its resolved actions when aliases
 // did not change them), for Pack.
 func (r *rule) given() Rule {
-	rr := Rule{Action: r.actions, Subject: r.subjects, Fields: r.fields(), Inverted: r.inverted, Reason: r.reason}
+	rr := Rule{Action: r.actions, Subject: r.subjects, Fields: r.fields(), Inverted: r.inverted, Reason: r.reason()}
 	if m := r.more; m != nil {
 		if m.action != nil {
 			rr.Action = m.action
@@ -84,7 +92,7 @@ func (r *rule) setMore(ar *arena) *ruleMore {
 // Ability answers CASL's questions for a rule list. It is immutable and safe for concurrent
 // use; build a new one when rules change.
 type Ability struct {
-	rules     []*rule // in input order, invalid ones included
+	rules     []rule // in input order, invalid ones included
 	hasFields bool
 	cands     candIndex
 	// refused is set when the whole list is unusable, where CASL's createMongoAbility throws
@@ -119,7 +127,7 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 	if err != nil {
 		return nil, []*RuleError{{Index: -1, Err: err}}
 	}
-	a := &Ability{rules: make([]*rule, 0, len(rules))}
+	a := &Ability{rules: make([]rule, len(rules))}
 	var errs []*RuleError
 	// Every rule's conditions are copied into one string, which the decoded strings share,
 	// and the rules, their conditions and nodes are carved from a few blocks.
@@ -133,14 +141,13 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 		text.Write(rules[i].Conditions)
 	}
 	src := text.String()
-	compiled := make([]rule, len(rules))
 	ar := &arena{}
 	ar.reserve(src, len(rules))
 	for i := range rules {
-		rr, r := &rules[i], &compiled[i]
+		rr, r := &rules[i], &a.rules[i]
 		err := ar.compileRule(r, rr, src[:len(rr.Conditions)], o.Vars, resolve)
 		src = src[len(rr.Conditions):]
-		r.index = i
+		r.index = int32(i)
 		if err != nil {
 			re := &RuleError{Index: i, Err: err}
 			errs = append(errs, re)
@@ -155,7 +162,6 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 		if r.fields() != nil {
 			a.hasFields = true
 		}
-		a.rules = append(a.rules, r)
 	}
 	a.index()
 	return a, errs
@@ -165,7 +171,10 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 // error, r is still filed under its actions and subjects, so that it can poison the checks
 // that reach it.
 func (ar *arena) compileRule(r *rule, rr *Rule, cond string, vars map[string]any, resolve func([]string) []string) error {
-	r.inverted, r.reason = rr.Inverted, rr.Reason
+	r.inverted = rr.Inverted
+	if rr.Reason != "" {
+		r.setMore(ar).reason = rr.Reason
+	}
 	r.actions = resolve(rr.Action)
 	if len(rr.Action) != len(r.actions) || (rr.Action == nil) != (r.actions == nil) {
 		r.setMore(ar).action = rr.Action
@@ -406,8 +415,8 @@ func (ix *pairIndex) typeOf(typ string) int {
 }
 
 // file files rules[i] in the groups of its pairs, adding groups.
-func (ix *pairIndex) file(rules []*rule, i int) {
-	r := rules[i]
+func (ix *pairIndex) file(rules []rule, i int) {
+	r := &rules[i]
 	subjects := r.subjects
 	if subjects == nil {
 		subjects = ix.all
@@ -450,7 +459,7 @@ func (ix *pairIndex) add(act, typ string) int {
 }
 
 // share fills the groups' lists, in one array, once every rule is filed.
-func (ix *pairIndex) share(rules []*rule) {
+func (ix *pairIndex) share(rules []rule) {
 	total := 0
 	for g := range ix.groups {
 		total += ix.groups[g].n
@@ -463,7 +472,7 @@ func (ix *pairIndex) share(rules []*rule) {
 	for _, run := range ix.runs {
 		gr := &ix.groups[run.group]
 		for j := range run.n {
-			gr.rules[gr.n] = rules[run.first-j]
+			gr.rules[gr.n] = &rules[run.first-j]
 			gr.n++
 		}
 	}
@@ -626,9 +635,9 @@ func (a *Ability) Check(action string, s Subject, field string) (Decision, error
 		}
 		r := l.rules[l.typeLevel]
 		if r.invalid != nil {
-			return Decision{Rule: r.index}, r.invalid.poison()
+			return Decision{Rule: int(r.index)}, r.invalid.poison()
 		}
-		return Decision{Allowed: !r.inverted, Rule: r.index, Reason: r.reason}, nil
+		return Decision{Allowed: !r.inverted, Rule: int(r.index), Reason: r.reason()}, nil
 	}
 	return a.check(l.rules, s, field)
 }
@@ -644,11 +653,11 @@ func (a *Ability) check(rules []*rule, s Subject, field string) (Decision, error
 			continue
 		}
 		if r.invalid != nil {
-			return Decision{Rule: r.index}, r.invalid.poison()
+			return Decision{Rule: int(r.index)}, r.invalid.poison()
 		}
 		switch r.matchesConditions(obj, s.instance) {
 		case yes:
-			return Decision{Allowed: !r.inverted, Rule: r.index, Reason: r.reason}, nil
+			return Decision{Allowed: !r.inverted, Rule: int(r.index), Reason: r.reason()}, nil
 		case bad:
 			return Decision{Rule: -1}, fmt.Errorf("%w (rule %d)", ErrEvaluation, r.index)
 		}
@@ -787,7 +796,7 @@ func (a *Ability) RulesFor(action, t, field string) []int {
 		if a.hasFields && !r.matchesField(field) {
 			continue
 		}
-		out = append(out, r.index)
+		out = append(out, int(r.index))
 	}
 	return out
 }

@@ -65,7 +65,8 @@ func (a *Ability) Pack() []byte {
 		return append(b, ']')
 	}
 	first := true
-	for _, r := range a.rules {
+	for i := range a.rules {
+		r := &a.rules[i]
 		rr, cond := r.given(), r.conditions()
 		if r.invalid != nil {
 			if len(r.actions) == 0 {

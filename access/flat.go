@@ -148,58 +148,71 @@ const maxFlat = 8
 // decoding and compileCond give for them, as a flatNode, or false, having built nothing, for
 // anything else, which the general path then handles and words errors for.
 func (ar *arena) compileFlat(src string, vars map[string]any) (*Cond, bool) {
-	// The nodes are written in place at the end of the arena's block, and carved once all
-	// is read.
+	// The nodes are written in place past the end of the arena's block, and carved once all
+	// is read; cleared again otherwise, since carve hands out zero values.
 	if cap(ar.eqs)-len(ar.eqs) < maxFlat {
 		carve(&ar.eqs, maxFlat)
 		ar.eqs = ar.eqs[:len(ar.eqs)-maxFlat]
 	}
 	eqs := ar.eqs[len(ar.eqs) : len(ar.eqs)+maxFlat]
+	n, ok := readFlat(src, vars, eqs)
+	if !ok {
+		clear(eqs)
+		return nil, false
+	}
+	fc := &carve(&ar.flats, 1)[0]
+	fc.node.eqs = carve(&ar.eqs, n) // eqs[:n]
+	fc.cond.root = &fc.node
+	return &fc.cond, true
+}
+
+// readFlat reads flat conditions from src into eqs, returning their number, or false.
+func readFlat(src string, vars map[string]any, eqs []eqNode) (int, bool) {
 	n := 0
 	d := decoder{s: src}
 	d.space()
 	if d.i >= len(src) || src[d.i] != '{' {
-		return nil, false
+		return 0, false
 	}
 	d.i++
 	for {
 		d.space()
 		if d.i >= len(src) || src[d.i] != '"' || n == maxFlat {
-			return nil, false // also {}: the general path sets matchesAll
+			return 0, false // also {}: the general path sets matchesAll
 		}
 		k, ok := d.plainKey()
 		if !ok {
-			return nil, false
+			return 0, false
 		}
 		for i := range eqs[:n] {
 			if eqs[i].field == k {
-				return nil, false
+				return 0, false
 			}
 		}
 		d.space()
 		if d.i >= len(src) || src[d.i] != ':' {
-			return nil, false
+			return 0, false
 		}
 		d.i++
 		d.space()
 		if d.i >= len(src) {
-			return nil, false
+			return 0, false
 		}
 		var o operand
 		switch c := src[d.i]; {
 		case c == '"':
 			s, ok := d.str()
 			if !ok {
-				return nil, false
+				return 0, false
 			}
 			o = operand{str: s, kind: kString}
 			if vars != nil && strings.Contains(s, "${") {
 				v, err := interpolateString(s, vars)
 				if err != nil {
-					return nil, false
+					return 0, false
 				}
 				if o, ok = operandOf(v); !ok {
-					return nil, false
+					return 0, false
 				}
 			}
 		case c == 't' && d.literal("true"):
@@ -209,17 +222,17 @@ func (ar *arena) compileFlat(src string, vars map[string]any) (*Cond, bool) {
 		case c == '-' || c >= '0' && c <= '9':
 			f, ok := d.float()
 			if !ok {
-				return nil, false
+				return 0, false
 			}
 			o = operand{num: f, kind: kNumber}
 		default:
-			return nil, false // null, objects and arrays
+			return 0, false // null, objects and arrays
 		}
 		eqs[n].field, eqs[n].operand = k, o
 		n++
 		d.space()
 		if d.i >= len(src) {
-			return nil, false
+			return 0, false
 		}
 		c := src[d.i]
 		d.i++
@@ -227,17 +240,14 @@ func (ar *arena) compileFlat(src string, vars map[string]any) (*Cond, bool) {
 			break
 		}
 		if c != ',' {
-			return nil, false
+			return 0, false
 		}
 	}
 	d.space()
 	if d.i != len(src) {
-		return nil, false
+		return 0, false
 	}
-	fc := &carve(&ar.flats, 1)[0]
-	fc.node.eqs = carve(&ar.eqs, n) // eqs[:n]
-	fc.cond.root = &fc.node
-	return &fc.cond, true
+	return n, true
 }
 
 // plainKey reads a key at d.s[d.i] ('"') if it is a plain field (see plainField).

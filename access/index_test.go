@@ -14,7 +14,7 @@ func referenceCandidates(a *Ability, action, typ string) []int {
 	by := map[string]map[string][]*rule{}
 	actions := map[string]bool{Manage: true}
 	for i := len(a.rules) - 1; i >= 0; i-- {
-		r := a.rules[i]
+		r := &a.rules[i]
 		subjects := r.subjects
 		if subjects == nil {
 			subjects = []string{All}
@@ -54,7 +54,7 @@ func referenceCandidates(a *Ability, action, typ string) []int {
 	}
 	var out []int
 	for _, r := range l {
-		out = append(out, r.index)
+		out = append(out, int(r.index))
 	}
 	return out
 }
@@ -94,7 +94,7 @@ func TestCandidateIndex(t *testing.T) {
 			for _, typ := range append(types, "Unknown", long+"C"+long) {
 				var got []int
 				for _, r := range a.candidates(act, typ) {
-					got = append(got, r.index)
+					got = append(got, int(r.index))
 				}
 				if want := referenceCandidates(a, act, typ); !slices.Equal(got, want) {
 					t.Fatalf("rules %s: candidates(%q, %q) = %v, want %v", fmt.Sprint(rs), act, typ, got, want)
