@@ -28,9 +28,9 @@ type Options struct {
 
 // rule is a compiled rule.
 type rule struct {
-	actions  []string // aliases expanded
-	subjects []string // nil for all
-	cond     *Cond
+	actions  []string  // aliases expanded
+	subjects []string  // nil for all
+	cond     cnode     // the compiled conditions, nil for none
 	more     *ruleMore // nil when all its fields would be
 	// invalid is set when the rule failed validation. The rule keeps its place: a check that
 	// reaches it is denied with this error, as CASL throws when it reaches a rule it cannot
@@ -38,6 +38,8 @@ type rule struct {
 	invalid  *RuleError
 	index    int32 // position in the input list: the higher, the higher the priority
 	inverted bool
+	// matchesAll is Cond's: the conditions are an empty AND.
+	matchesAll bool
 }
 
 // ruleMore is what only some rules have, kept out of rule to keep it small.
@@ -163,7 +165,7 @@ func Compile(rules []Rule, o Options) (*Ability, []*RuleError) {
 			a.hasFields = true
 		}
 	}
-	a.index()
+	a.index(len(errs) > 0)
 	return a, errs
 }
 
@@ -202,8 +204,8 @@ func (ar *arena) compileRule(r *rule, rr *Rule, cond string, vars map[string]any
 		return errors.New("the rule has no action")
 	}
 	if len(cond) > 0 {
-		if c, ok := ar.compileFlat(cond, vars); ok {
-			r.cond = c
+		if n, ok := ar.compileFlat(cond, vars); ok {
+			r.cond = n
 			return nil
 		}
 		v, err := parseJSONString(cond, ar)
@@ -218,11 +220,11 @@ func (ar *arena) compileRule(r *rule, rr *Rule, cond string, vars map[string]any
 				return fmt.Errorf("conditions: %w", err)
 			}
 		}
-		c := &carve(&ar.conds, 1)[0]
-		if err := ar.compileCond(c, v); err != nil {
+		var c Cond
+		if err := ar.compileCond(&c, v); err != nil {
 			return err
 		}
-		r.setMore(ar).raw, r.cond = v, c
+		r.setMore(ar).raw, r.cond, r.matchesAll = v, c.root, c.matchesAll
 	}
 	return nil
 }
@@ -287,8 +289,8 @@ func joinNames(s []string) string {
 // index files the rules under (action, subject) and merges the candidate lists (§2). Every
 // type that rules name gets a list for each action named for it or for all, and one for
 // manage; all gets a list for each action named for it, and one for manage. Other pairs fall
-// back to these as candIndex.lookup says.
-func (a *Ability) index() {
+// back to these as candIndex.lookup says. anyInvalid tells whether some rule is invalid.
+func (a *Ability) index(anyInvalid bool) {
 	ix := pairIndex{types: []pairType{{name: All}}, all: []string{All}}
 	// Highest priority (the last rule) first.
 	for i := len(a.rules) - 1; i >= 0; i-- {
@@ -308,7 +310,7 @@ func (a *Ability) index() {
 			}
 			l = mergeRules(l, allList)
 		}
-		lists = append(lists, newCandList(act, typ, l))
+		lists = append(lists, newCandList(act, typ, l, anyInvalid))
 	}
 	for i := 1; i <= len(ix.types); i++ {
 		t := &ix.types[i%len(ix.types)] // All last
@@ -486,8 +488,9 @@ func (ix *pairIndex) rules(act, typ string) []*rule {
 	return nil
 }
 
-// newCandList returns the list of (action, typ), with its type-level answer.
-func newCandList(action, typ string, rules []*rule) candList {
+// newCandList returns the list of (action, typ), with its type-level answer and, when
+// anyInvalid says there may be one, its first invalid rule.
+func newCandList(action, typ string, rules []*rule, anyInvalid bool) candList {
 	l := candList{action: action, typ: typ, rules: rules, typeLevel: -1}
 	for i, r := range rules {
 		// An invalid rule has no conditions: it is reached, and poisons the check.
@@ -496,9 +499,8 @@ func newCandList(action, typ string, rules []*rule) candList {
 			break
 		}
 	}
-	for _, r := range rules {
-		if r.invalid != nil {
-			l.invalid = r.invalid
+	for i := 0; anyInvalid && i < len(rules); i++ {
+		if l.invalid = rules[i].invalid; l.invalid != nil {
 			break
 		}
 	}
@@ -561,7 +563,7 @@ func (r *rule) conditions() any {
 		return r.more.raw
 	}
 	if r.cond != nil {
-		if f, ok := r.cond.root.(*flatNode); ok {
+		if f, ok := r.cond.(*flatNode); ok {
 			return f.object()
 		}
 	}
@@ -592,9 +594,9 @@ func (r *rule) matchesConditions(obj any, instance bool) result {
 		if !r.inverted {
 			return yes
 		}
-		return boolResult(r.cond.matchesAll)
+		return boolResult(r.matchesAll)
 	}
-	return r.cond.root.eval(obj)
+	return r.cond.eval(obj)
 }
 
 // Decision is the outcome of a check.

@@ -15,11 +15,10 @@ type arena struct {
 	anys   []any
 	fields []fieldNode
 	eqs    []eqNode
-	flats  []flatCond
+	flats  []flatNode
 	mores  []ruleMore
 	ands   []andNode
 	nodes  []cnode
-	conds  []Cond
 	// keys, vals and stack are scratch stacks, reused from one document to the next: the
 	// entries of the objects and arrays being decoded (see decoder), and the nodes of the
 	// documents being compiled, innermost last. A finished one is copied out and popped;
@@ -35,7 +34,7 @@ type arena struct {
 func (ar *arena) reserve(text string, rules int) {
 	keys := strings.Count(text, ":")
 	ar.eqs = make([]eqNode, 0, keys+maxFlat) // compileFlat needs maxFlat free
-	ar.flats = make([]flatCond, 0, rules)
+	ar.flats = make([]flatNode, 0, rules)
 }
 
 // carve returns n zero values of T from *block, starting a new block when it is too full. New

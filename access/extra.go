@@ -173,14 +173,14 @@ func (a *Ability) AST(action, t string) *Node {
 			if r.cond == nil {
 				break
 			}
-			cannots = append(cannots, &Node{Op: "not", Children: []*Node{toAST(r.cond.root)}})
+			cannots = append(cannots, &Node{Op: "not", Children: []*Node{toAST(r.cond)}})
 			continue
 		}
 		if r.cond == nil {
 			unconditional = true
 			break
 		}
-		n := toAST(r.cond.root)
+		n := toAST(r.cond)
 		if len(cannots) > 0 {
 			n = compound("and", append([]*Node{n}, cannots...))
 		}

@@ -133,12 +133,6 @@ func (n *flatNode) object() *Object {
 	return o
 }
 
-// flatCond is the compiled form of flat conditions, carved in one piece.
-type flatCond struct {
-	cond Cond
-	node flatNode
-}
-
 // maxFlat is the most keys compileFlat takes.
 const maxFlat = 8
 
@@ -147,7 +141,7 @@ const maxFlat = 8
 // are strings, numbers or booleans, placeholders being replaced from vars. It returns what
 // decoding and compileCond give for them, as a flatNode, or false, having built nothing, for
 // anything else, which the general path then handles and words errors for.
-func (ar *arena) compileFlat(src string, vars map[string]any) (*Cond, bool) {
+func (ar *arena) compileFlat(src string, vars map[string]any) (*flatNode, bool) {
 	// The nodes are written in place past the end of the arena's block, and carved once all
 	// is read; cleared again otherwise, since carve hands out zero values.
 	if cap(ar.eqs)-len(ar.eqs) < maxFlat {
@@ -160,10 +154,9 @@ func (ar *arena) compileFlat(src string, vars map[string]any) (*Cond, bool) {
 		clear(eqs)
 		return nil, false
 	}
-	fc := &carve(&ar.flats, 1)[0]
-	fc.node.eqs = carve(&ar.eqs, n) // eqs[:n]
-	fc.cond.root = &fc.node
-	return &fc.cond, true
+	f := &carve(&ar.flats, 1)[0]
+	f.eqs = carve(&ar.eqs, n) // eqs[:n]
+	return f, true
 }
 
 // readFlat reads flat conditions from src into eqs, returning their number, or false.

@@ -47,7 +47,8 @@ func TestFlatMatchesGeneral(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fc, ok := (&arena{}).compileFlat(tt.cond, vars)
+			f, ok := (&arena{}).compileFlat(tt.cond, vars)
+			fc := &Cond{root: f}
 			if ok != tt.flat {
 				t.Fatalf("compileFlat(%s) took it: %v, want %v", tt.cond, ok, tt.flat)
 			}

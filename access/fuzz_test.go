@@ -43,8 +43,8 @@ func FuzzCond(f *testing.F) {
 			t.Fatalf("ParseCond(%s) accepted, but not its re-encoding %s: %v", cond, appendJS(nil, parsed), err)
 		}
 		// The flat fast path builds what the general path builds.
-		if fc, ok := (&arena{}).compileFlat(cond, nil); ok {
-			f := fc.root.(*flatNode)
+		if f, ok := (&arena{}).compileFlat(cond, nil); ok {
+			fc := &Cond{root: f}
 			if !sameJSON(f.object(), parsed) {
 				t.Fatalf("compileFlat(%s) parsed %s, DecodeJSON %s", cond, appendJS(nil, f.object()), appendJS(nil, parsed))
 			}
