@@ -29,8 +29,12 @@ func FuzzCond(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, cond, subject string) {
+		flat, flatOK := (&arena{}).compileFlat(cond, nil)
 		c, err := ParseCond([]byte(cond))
 		if err != nil {
+			if flatOK {
+				t.Fatalf("compileFlat(%s) accepted, ParseCond refused: %v", cond, err)
+			}
 			return
 		}
 		subjectValue, err := DecodeJSON([]byte(subject))
@@ -43,7 +47,7 @@ func FuzzCond(f *testing.F) {
 			t.Fatalf("ParseCond(%s) accepted, but not its re-encoding %s: %v", cond, appendJS(nil, parsed), err)
 		}
 		// The flat fast path builds what the general path builds.
-		if f, ok := (&arena{}).compileFlat(cond, nil); ok {
+		if f := flat; flatOK {
 			fc := &Cond{root: f}
 			if !sameJSON(f.object(), parsed) {
 				t.Fatalf("compileFlat(%s) parsed %s, DecodeJSON %s", cond, appendJS(nil, f.object()), appendJS(nil, parsed))
