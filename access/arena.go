@@ -28,13 +28,26 @@ type arena struct {
 	stack []cnode
 }
 
-// reserve sizes the first blocks for compiling the conditions of rules, whose text is text,
-// expecting flat ones: the blocks the general path needs grow as it uses them. The number of
-// keys is guessed from the colons (strings holding some only make the guess larger).
+// reserve sizes the first blocks for compiling the conditions of rules, whose text is text.
+// It guesses from counts of the characters that structure JSON (strings holding some only
+// make the guesses larger): a key has a colon, an object of k keys k-1 commas, an array of n
+// values n-1 commas, and an operator key a "$" and a parent key that is not flat either.
 func (ar *arena) reserve(text string, rules int) {
 	keys := strings.Count(text, ":")
-	ar.eqs = make([]eqNode, 0, keys+maxFlat) // compileFlat needs maxFlat free
+	operators := strings.Count(text, "$")
+	ar.eqs = make([]eqNode, 0, max(keys-2*operators, 0)+maxFlat) // compileFlat needs maxFlat free
 	ar.flats = make([]flatNode, 0, rules)
+	if operators == 0 {
+		return // flat conditions, most likely
+	}
+	objects := strings.Count(text, "{")
+	elems := max(strings.Count(text, ",")-keys+objects, 0) + strings.Count(text, "[")
+	ar.objs = make([]Object, 0, objects)
+	ar.strs = make([]string, 0, keys+operators+strings.Count(text, ".")) // keys, paths' segments
+	ar.anys = make([]any, 0, keys+elems)
+	ar.fields = make([]fieldNode, 0, operators)
+	ar.nodes = make([]cnode, 0, keys)
+	ar.ands = make([]andNode, 0, rules)
 }
 
 // carve returns n zero values of T from *block, starting a new block when it is too full. New

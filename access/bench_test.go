@@ -85,3 +85,20 @@ func BenchmarkBuild50Conditional(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuild50Operators is BenchmarkBuild50Conditional with operators in every rule's
+// conditions ({"n": {"$gte": i}, "owner": {"$in": ["u<i>", "x"]}}), which take the general
+// path instead of the flat one. It has no counterpart in bench-casl.mjs.
+func BenchmarkBuild50Operators(b *testing.B) {
+	rs := make([]Rule, 50)
+	for i := range rs {
+		c, _ := json.Marshal(map[string]any{"n": map[string]any{"$gte": i}, "owner": map[string]any{"$in": []any{fmt.Sprintf("u%d", i), "x"}}})
+		rs[i] = Rule{Action: Names{"read"}, Subject: Names{"Post"}, Conditions: c}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := New(rs, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
