@@ -491,11 +491,11 @@ func (ix *pairIndex) rules(act, typ string) []*rule {
 // newCandList returns the list of (action, typ), with its type-level answer and, when
 // anyInvalid says there may be one, its first invalid rule.
 func newCandList(action, typ string, rules []*rule, anyInvalid bool) candList {
-	l := candList{action: action, typ: typ, rules: rules, typeLevel: -1}
+	l := candList{action: action, typ: typ, rules: rules}
 	for i, r := range rules {
 		// An invalid rule has no conditions: it is reached, and poisons the check.
 		if r.matchesField("") && r.matchesConditions(nil, false) != no {
-			l.typeLevel, l.typeAllowed = i, !r.inverted && r.invalid == nil
+			l.decider, l.typeAllowed = i+1, !r.inverted && r.invalid == nil
 			break
 		}
 	}
@@ -632,10 +632,10 @@ func (a *Ability) Check(action string, s Subject, field string) (Decision, error
 	}
 	l := a.cands.lookup(action, s.Type)
 	if !s.instance && (field == "" || !a.hasFields) {
-		if l.typeLevel < 0 {
+		if l.decider == 0 {
 			return Decision{Rule: -1}, nil
 		}
-		r := l.rules[l.typeLevel]
+		r := l.rules[l.decider-1]
 		if r.invalid != nil {
 			return Decision{Rule: int(r.index)}, r.invalid.poison()
 		}

@@ -9,9 +9,9 @@ type candList struct {
 	action, typ string
 	ak, tk      nameKey
 	rules       []*rule
-	// typeLevel is the position in rules of the rule that decides a type-level check without
-	// a field, -1 when none does; typeAllowed is that rule's answer.
-	typeLevel   int
+	// decider is 1 + the position in rules of the rule that decides a type-level check
+	// without a field, 0 when none does; typeAllowed is that rule's answer.
+	decider     int
 	typeAllowed bool
 	// invalid is the error of the first invalid rule in rules, nil when there is none.
 	invalid *RuleError
@@ -73,6 +73,8 @@ type candIndex struct {
 	// which every lookup falls back to.
 	manage, all nameKey
 	root        int
+	// none is the candidates of every pair in a zero Ability: no rules.
+	none candList
 }
 
 // find returns the list of (action, typ), or nil.
@@ -99,6 +101,9 @@ func (ix *candIndex) find(action, typ string, ak, tk nameKey) *candList {
 // lookup returns the candidates for action on typ. A type no rule names has the candidates
 // of all; an action no rule for the type (or for all) names has those of manage.
 func (ix *candIndex) lookup(action, typ string) *candList {
+	if len(ix.lists) == 0 {
+		return &ix.none
+	}
 	ak, tk := keyOf(action), keyOf(typ)
 	if l := ix.find(action, typ, ak, tk); l != nil {
 		return l

@@ -129,3 +129,26 @@ func TestCandidateIndexCollisions(t *testing.T) {
 		t.Error("Can(read, Typename999Typename) = true, want false")
 	}
 }
+
+// TestZeroAbility: an Ability not built by New denies everything, as it did before the index.
+func TestZeroAbility(t *testing.T) {
+	var a Ability
+	if a.Can("read", Type("Post")) || a.Can("read", Of("Post", map[string]any{})) {
+		t.Error("a zero Ability allows")
+	}
+	if d, err := a.Check("read", Of("Post", nil), "title"); d.Allowed || d.Rule != -1 || err != nil {
+		t.Errorf("Check = %+v, %v; want a denial by no rule", d, err)
+	}
+	if w := a.Where("read", "Post"); w != nil {
+		t.Errorf("Where = %v, want nil", w)
+	}
+	if n := a.AST("read", "Post"); n != nil {
+		t.Errorf("AST = %v, want nil", n)
+	}
+	if got := string(a.Pack()); got != "[]" {
+		t.Errorf("Pack = %s, want []", got)
+	}
+	if got := a.RulesFor("read", "Post", ""); len(got) != 0 {
+		t.Errorf("RulesFor = %v, want none", got)
+	}
+}
