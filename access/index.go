@@ -6,13 +6,14 @@ package access
 
 // candList is the candidate list of one (action, type) pair, highest priority first.
 type candList struct {
-	action, typ string
-	ak, tk      nameKey
-	rules       []*rule
-	// decider is 1 + the position in rules of the rule that decides a type-level check
-	// without a field, 0 when none does; typeAllowed is that rule's answer.
-	decider     int
+	// The fields a type-level check reads come first, to share a cache line.
+	ak, tk nameKey
+	// typeAllowed is the answer of a type-level check without a field; decider is 1 + the
+	// position in rules of the rule that gives it, 0 when none does.
 	typeAllowed bool
+	decider     int
+	rules       []*rule
+	action, typ string
 	// invalid is the error of the first invalid rule in rules, nil when there is none.
 	invalid *RuleError
 }
@@ -101,10 +102,23 @@ func (ix *candIndex) find(action, typ string, ak, tk nameKey) *candList {
 // lookup returns the candidates for action on typ. A type no rule names has the candidates
 // of all; an action no rule for the type (or for all) names has those of manage.
 func (ix *candIndex) lookup(action, typ string) *candList {
+	ak, tk := keyOf(action), keyOf(typ)
+	// The common case, short names found at the first probe, inline.
+	if len(ix.slots) > 0 && ak.n <= 16 && tk.n <= 16 {
+		if p := ix.slots[pairHash(ak, tk)>>ix.shift]; p != 0 {
+			if l := &ix.lists[p-1]; l.ak == ak && l.tk == tk {
+				return l
+			}
+		}
+	}
+	return ix.lookupAll(action, typ, ak, tk)
+}
+
+// lookupAll is lookup without its shortcut, ak and tk being the names' keys.
+func (ix *candIndex) lookupAll(action, typ string, ak, tk nameKey) *candList {
 	if len(ix.lists) == 0 {
 		return &ix.none
 	}
-	ak, tk := keyOf(action), keyOf(typ)
 	if l := ix.find(action, typ, ak, tk); l != nil {
 		return l
 	}
