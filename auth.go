@@ -44,11 +44,13 @@ type Auth struct {
 	userTable    *schema.Table
 	sessionTable *schema.Table
 
-	hooks  hookSet
-	gates  []UserGate
-	routes map[string]*route // "METHOD /path" of static routes
-	params []*route          // routes with :params
-	codes  map[Code]*Error
+	hooks hookSet
+	gates []UserGate
+	// sources supply session tokens besides the cookie (Setup.TokenSource).
+	sources []TokenSource
+	routes  map[string]*route // "METHOD /path" of static routes
+	params  []*route          // routes with :params
+	codes   map[Code]*Error
 }
 
 // route is a registered Route with what the pipeline needs.
@@ -222,6 +224,7 @@ func (a *Auth) init(opts Options) error {
 		a.hooks.add(h)
 	}
 	a.gates = setup.gates
+	a.sources = setup.sources
 	a.codes = map[Code]*Error{}
 	for _, e := range setup.codes {
 		if e.Code == "" {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kragauth/krag/internal/signed"
 )
 
 // Cookie names and attributes follow shared/spec/better-auth-core.md §3.
@@ -112,13 +114,26 @@ func (a *Auth) dontRemember(r *http.Request) bool {
 	return ok && val == "true"
 }
 
-// sessionToken returns the verified session token of the request's cookie. Values verified
-// before are remembered, so a browser's repeat requests cost a map lookup, not an HMAC.
+// sessionToken returns the verified session token of the request: from the first token
+// source whose value verifies (Setup.TokenSource), else from the session_token cookie.
 func (a *Auth) sessionToken(r *http.Request) (string, bool) {
+	for _, src := range a.sources {
+		if v, ok := src(r); ok {
+			if tok, ok := a.verifyToken(v); ok {
+				return tok, true
+			}
+		}
+	}
 	v, ok := cookie(r, a.cookies.sessionToken)
 	if !ok {
 		return "", false
 	}
+	return a.verifyToken(v)
+}
+
+// verifyToken checks a value in the session_token cookie's form. Values verified before are
+// remembered, so a browser's repeat requests cost a map lookup, not an HMAC.
+func (a *Auth) verifyToken(v string) (string, bool) {
 	if tok, ok := a.tokenMemo.get(v); ok {
 		return tok, true
 	}
@@ -175,4 +190,35 @@ type headerValues struct {
 
 func newHeaderValues() headerValues {
 	return headerValues{json: []string{"application/json"}, noStore: []string{"no-store"}, noCache: []string{"no-cache"}}
+}
+
+// ResponseSessionToken returns the session_token cookie the response sets so far, in its
+// signed and percent-decoded form "<token>.<signature>" (what Better Auth's set-auth-token
+// header carries), when the last Set-Cookie for it has a non-empty value and a Max-Age other
+// than 0. ok is false when the response sets no such cookie or expires it.
+func (r *Request) ResponseSessionToken() (value string, ok bool) {
+	name := r.auth.cookies.sessionToken
+	for i := len(r.cookies) - 1; i >= 0; i-- {
+		line := r.cookies[i]
+		if len(line) <= len(name) || line[len(name)] != '=' || line[:len(name)] != name {
+			continue
+		}
+		v, attrs, _ := strings.Cut(line[len(name)+1:], ";")
+		if v == "" {
+			return "", false
+		}
+		for attrs != "" {
+			var a string
+			a, attrs, _ = strings.Cut(attrs, ";")
+			if strings.TrimSpace(a) == "Max-Age=0" {
+				return "", false
+			}
+		}
+		dec, err := signed.Unescape(v)
+		if err != nil {
+			return "", false
+		}
+		return dec, true
+	}
+	return "", false
 }

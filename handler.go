@@ -62,6 +62,14 @@ func (a *Auth) buildRoutes(setup *Setup) error {
 		}
 		r.after = append(r.after, hs...)
 	}
+	if len(setup.afterAll) > 0 {
+		for _, r := range a.routes {
+			r.after = append(r.after, setup.afterAll...)
+		}
+		for _, r := range a.params {
+			r.after = append(r.after, setup.afterAll...)
+		}
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package krag
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/kragauth/krag/schema"
@@ -35,6 +36,8 @@ type Setup struct {
 	codes     []*Error
 	rateRules map[string]RateLimitRule
 	origins   []string
+	sources   []TokenSource
+	afterAll  []RequestHook
 	errs      []error
 }
 
@@ -90,6 +93,31 @@ func (s *Setup) Before(route string, h RequestHook) { s.before[route] = append(s
 // After adds a hook run after the named route's handler succeeded, before the response is
 // written. It may replace the response.
 func (s *Setup) After(route string, h RequestHook) { s.after[route] = append(s.after[route], h) }
+
+// AfterEvery adds a hook run after every route's handler succeeded (core and plugin routes),
+// after the route's own after hooks: Better Auth's after hooks whose matcher accepts every
+// endpoint, such as the bearer plugin's set-auth-token header.
+func (s *Setup) AfterEvery(h RequestHook) { s.afterAll = append(s.afterAll, h) }
+
+// TokenSource supplies a session from somewhere other than the session_token cookie, such as
+// an Authorization header (plugin/bearer). It returns a value in the session_token cookie's
+// form, "<token>.<signature>", percent-encoded or not, and ok when the request carries one.
+// It must be fast and do no I/O: it runs wherever Krag reads the caller's session (every
+// route that loads one, GetSession, LoadSession, WithSession, RequireSession, SessionCookie).
+type TokenSource func(r *http.Request) (value string, ok bool)
+
+// TokenSource adds a source of session tokens. Krag checks a supplied value's signature in
+// constant time exactly as the cookie's; a value that verifies is used instead of the
+// session_token cookie (Better Auth's bearer plugin replaces the cookie), and one that does
+// not is ignored, leaving the cookie to decide. Sources are asked in the order they were
+// added; the first verified value wins.
+func (s *Setup) TokenSource(src TokenSource) {
+	if src == nil {
+		s.fail("TokenSource: nil source")
+		return
+	}
+	s.sources = append(s.sources, src)
+}
 
 // ErrorCodes declares the plugin's error codes (Better Auth's $ERROR_CODES).
 func (s *Setup) ErrorCodes(errs ...*Error) { s.codes = append(s.codes, errs...) }

@@ -12,6 +12,8 @@ import (
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/plugin/admin"
+	"github.com/kragauth/krag/plugin/bearer"
+	"github.com/kragauth/krag/plugin/onetimetoken"
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store"
@@ -83,6 +85,7 @@ func New(c Config) *System {
 		Logger:         c.Logger,
 		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts},
 	}
+	o.Plugins = append(o.Plugins, bearer.New(bearer.Options{}), onetimetoken.New(onetimetoken.Options{}))
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
 	o.Session.CookieCache.MaxAge = c.CookieCache
