@@ -449,6 +449,10 @@ func (a *Auth) Now() time.Time { return a.now() }
 // BasePath returns where the handler expects to be mounted.
 func (a *Auth) BasePath() string { return a.opts.BasePath }
 
+// Origin returns the origin of Options.BaseURL ("https://app.example.com"), or "" in
+// Development without a BaseURL.
+func (a *Auth) Origin() string { return a.baseOrigin }
+
 // newID returns an id for a new row, as Options.Advanced.Database.GenerateID says.
 func (a *Auth) newID() string {
 	if a.opts.Advanced.Database.GenerateID == "uuid" {

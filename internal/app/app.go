@@ -13,6 +13,7 @@ import (
 	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/bearer"
+	"github.com/kragauth/krag/plugin/jwt"
 	"github.com/kragauth/krag/plugin/onetimetoken"
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/social"
@@ -83,7 +84,7 @@ func New(c Config) *System {
 		Database:       c.Database,
 		TrustedOrigins: c.TrustedOrigins,
 		Logger:         c.Logger,
-		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts},
+		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts, jwt.New(jwt.Options{})},
 	}
 	o.Plugins = append(o.Plugins, bearer.New(bearer.Options{}), onetimetoken.New(onetimetoken.Options{}))
 	o.EmailAndPassword.MinPasswordLength = 8
