@@ -124,6 +124,17 @@ func (r *Request) JSON(v any) error {
 	return nil
 }
 
+// JSONStatus sets the response: status and v encoded as JSON. It is for answers that are not
+// Krag's {"message","code"} errors, such as the RFC 8628 error bodies {"error",
+// "error_description"} of plugin/deviceauth.
+func (r *Request) JSONStatus(status int, v any) error {
+	if err := r.JSON(v); err != nil {
+		return err
+	}
+	r.status = status
+	return nil
+}
+
 // RawJSON sets the response to pre-encoded JSON with status 200.
 func (r *Request) RawJSON(b []byte) {
 	r.status, r.result = http.StatusOK, b

@@ -150,7 +150,7 @@ const DESTRUCTIVE = new RegExp([
 // Tables that are Krag's own (plugin/rbac, and web/posts, the pages' demo), and jwks (plugin/jwt:
 // Better Auth's table, which this test's Better Auth, configured without the jwt plugin, does not
 // make): the plan may create these and nothing else.
-const KRAG_TABLES = ['roles', 'permissions', 'role_permissions', 'user_permissions', 'access_version', 'posts', 'jwks'];
+const KRAG_TABLES = ['roles', 'permissions', 'role_permissions', 'user_permissions', 'access_version', 'posts', 'jwks', 'deviceCode'];
 
 test("krag migrate --plan on the Better Auth database adds only Krag's own tables and columns, and destroys nothing", () => {
   // Better Auth 1.7.25's migrator makes every core table, column and index krag needs (same

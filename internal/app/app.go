@@ -13,6 +13,7 @@ import (
 	"github.com/kragauth/krag/plugin/active"
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/bearer"
+	"github.com/kragauth/krag/plugin/deviceauth"
 	"github.com/kragauth/krag/plugin/jwt"
 	"github.com/kragauth/krag/plugin/onetimetoken"
 	"github.com/kragauth/krag/plugin/rbac"
@@ -86,7 +87,8 @@ func New(c Config) *System {
 		Logger:         c.Logger,
 		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts, jwt.New(jwt.Options{})},
 	}
-	o.Plugins = append(o.Plugins, bearer.New(bearer.Options{}), onetimetoken.New(onetimetoken.Options{}))
+	o.Plugins = append(o.Plugins, bearer.New(bearer.Options{}), onetimetoken.New(onetimetoken.Options{}),
+		deviceauth.New(deviceauth.Options{}))
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
 	o.Session.CookieCache.MaxAge = c.CookieCache
