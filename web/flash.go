@@ -33,6 +33,10 @@ var notices = map[string]string{
 	"grant-revoked":         "The permission is taken off the role.",
 	"permission-created":    "The permission is created.",
 	"permission-saved":      "The permission is saved.",
+
+	// The device page.
+	"device-approved": "The device is connected to your account. You can return to it now.",
+	"device-denied":   "The device was refused. It won't get access to your account.",
 }
 
 // flashCookie holds a notice key for the next page view, for a minute at most.

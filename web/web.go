@@ -10,6 +10,7 @@ import (
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/access"
 	"github.com/kragauth/krag/plugin/admin"
+	"github.com/kragauth/krag/plugin/deviceauth"
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/schema"
 	"github.com/kragauth/krag/social"
@@ -28,6 +29,9 @@ type Options struct {
 	// Posts, when set with RBAC, is the demo resource's plugin of the same Auth: /posts lists
 	// and edits posts as the user's permissions allow. Nil leaves /posts out.
 	Posts *posts.Plugin
+	// DeviceAuth, when set, is the device-authorization plugin of the same Auth: /device lets
+	// the signed-in user approve or deny a device's user code. Nil leaves /device out.
+	DeviceAuth *deviceauth.Plugin
 	// Providers are the identity providers given to the Auth (krag.Options.Social.Providers):
 	// the sign-in page offers a button for each, the account page a link button. Nil means
 	// email and password only.
@@ -102,6 +106,7 @@ func (s *site) routes() {
 	s.accountRoutes()
 	s.postsRoutes()
 	s.adminRoutes()
+	s.deviceRoutes()
 }
 
 // navigation lists the header's links, in order. An entry shows for signed-in users only

@@ -60,6 +60,8 @@ type System struct {
 	Admin   *admin.Plugin
 	// Posts is the pages' demo resource: the posts table and its permissions.
 	Posts *posts.Plugin
+	// DeviceAuth is the device-authorization plugin (RFC 8628), for the /device page.
+	DeviceAuth *deviceauth.Plugin
 }
 
 // Seed creates the demo's rows, each only when missing: rbac's system roles, and the Editor
@@ -77,6 +79,7 @@ func New(c Config) *System {
 	sys := &System{Active: active.New(), RBAC: rbac.New(rbac.Options{})}
 	sys.Admin = admin.New(admin.Options{RBAC: sys.RBAC})
 	sys.Posts = posts.New(posts.Options{RBAC: sys.RBAC})
+	sys.DeviceAuth = deviceauth.New(deviceauth.Options{})
 	o := krag.Options{
 		AppName:        "Krag",
 		BaseURL:        c.BaseURL,
@@ -88,7 +91,7 @@ func New(c Config) *System {
 		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts, jwt.New(jwt.Options{})},
 	}
 	o.Plugins = append(o.Plugins, bearer.New(bearer.Options{}), onetimetoken.New(onetimetoken.Options{}),
-		deviceauth.New(deviceauth.Options{}))
+		sys.DeviceAuth)
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
 	o.Session.CookieCache.MaxAge = c.CookieCache

@@ -83,7 +83,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 
-	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, Providers: cfg.SocialProviders, Logger: log})
+	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, DeviceAuth: sys.DeviceAuth, Providers: cfg.SocialProviders, Logger: log})
 	if err != nil {
 		return err
 	}
