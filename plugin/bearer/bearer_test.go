@@ -138,7 +138,14 @@ func TestInbound(t *testing.T) {
 	ada := signUp(t, srv, "ada@example.com")
 	bob := signUp(t, srv, "bob@example.com")
 	raw, _, _ := strings.Cut(ada, ".")
-	tampered := ada[:len(ada)-2] + "A="
+	// Change the signature's first character: its last ones hold padding bits a decoder may
+	// ignore, and may already be the replacement.
+	dot := strings.LastIndexByte(ada, '.')
+	swap := byte('A')
+	if ada[dot+1] == 'A' {
+		swap = 'B'
+	}
+	tampered := ada[:dot+1] + string(swap) + ada[dot+2:]
 	bobCookie := http.Header{"Cookie": {"better-auth.session_token=" + url.QueryEscape(bob)}}
 
 	tests := []struct {
