@@ -819,6 +819,15 @@ func (a *Auth) refreshAccount(ctx context.Context, ac *Account, p social.Provide
 	return a.UpdateAccount(ctx, ac)
 }
 
+// refreshIfExpiring refreshes ac's tokens when its access token expires within 5 s and a
+// refresh token is stored (§2.27).
+func (a *Auth) refreshIfExpiring(ctx context.Context, ac *Account, p social.Provider) error {
+	if ac.RefreshToken == "" || ac.AccessTokenExpiresAt.IsZero() || !ac.AccessTokenExpiresAt.Before(a.now().Add(5*time.Second)) {
+		return nil
+	}
+	return a.refreshAccount(ctx, ac, p)
+}
+
 func (a *Auth) handleGetAccessToken(r *Request) error {
 	ac, p, err := a.tokenAccount(r)
 	if err != nil {
@@ -827,10 +836,8 @@ func (a *Auth) handleGetAccessToken(r *Request) error {
 	if p == nil {
 		return ErrProviderNotSupported
 	}
-	if ac.RefreshToken != "" && !ac.AccessTokenExpiresAt.IsZero() && ac.AccessTokenExpiresAt.Before(a.now().Add(5*time.Second)) {
-		if err := a.refreshAccount(r.Context(), ac, p); err != nil {
-			return ErrFailedToGetAccessToken.Wrap(err)
-		}
+	if err := a.refreshIfExpiring(r.Context(), ac, p); err != nil {
+		return ErrFailedToGetAccessToken.Wrap(err)
 	}
 	out := map[string]any{"accessToken": a.openToken(ac.AccessToken), "scopes": scopeList(ac.Scope)}
 	if !ac.AccessTokenExpiresAt.IsZero() {
@@ -875,10 +882,8 @@ func (a *Auth) handleAccountInfo(r *Request) error {
 	if p == nil {
 		return ErrProviderNotConfigured
 	}
-	if ac.RefreshToken != "" && !ac.AccessTokenExpiresAt.IsZero() && ac.AccessTokenExpiresAt.Before(a.now().Add(5*time.Second)) {
-		if err := a.refreshAccount(r.Context(), ac, p); err != nil {
-			return err
-		}
+	if err := a.refreshIfExpiring(r.Context(), ac, p); err != nil {
+		return err
 	}
 	at := a.openToken(ac.AccessToken)
 	if at == "" {

@@ -11,62 +11,27 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/oauth2-proxy/mockoidc"
-
 	"github.com/kragauth/krag"
+	"github.com/kragauth/krag/internal/oidctest"
 	"github.com/kragauth/krag/kragtest"
 	"github.com/kragauth/krag/schema"
 	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store"
 )
 
-// idp is a real OpenID Provider (mockoidc) on loopback. mockoidc keeps its sessions in plain
-// maps, so its handlers run one at a time.
-type idp struct {
-	m  *mockoidc.MockOIDC
-	mu sync.Mutex
-}
+// idp is a real OpenID Provider on loopback (internal/oidctest).
+type idp struct{ *oidctest.Server }
 
-func startIDP(t *testing.T) *idp {
-	t.Helper()
-	m, err := mockoidc.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &idp{m: m}
-	m.AddMiddleware(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			next.ServeHTTP(w, r)
-		})
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(ln, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Shutdown() })
-	return s
-}
+func startIDP(t *testing.T) *idp { return &idp{oidctest.Start(t)} }
 
 func (s *idp) user(sub, email string, verified bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m.QueueUser(&mockoidc.MockUser{Subject: sub, Email: email, EmailVerified: verified, PreferredUsername: "ada"})
+	s.Queue(oidctest.User{Sub: sub, Email: email, EmailVerified: verified, Name: "Ada"})
 }
 
-func (s *idp) fail(status int, code string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m.QueueError(&mockoidc.ServerError{Code: status, Error: code})
-}
+func (s *idp) fail(status int, code string) { s.Fail(status, code) }
 
 // socialEnv is a Krag with the IdP configured as provider "idp".
 type socialEnv struct {
@@ -78,7 +43,7 @@ type socialEnv struct {
 func startSocial(t *testing.T, configure func(o *krag.Options)) *socialEnv {
 	t.Helper()
 	e := &socialEnv{idp: startIDP(t), clock: kragtest.NewClock(time.Now().UTC())}
-	cfg := e.idp.m.Config()
+	cfg := e.idp.Config()
 	p, err := social.NewOIDC(social.OIDCOptions{ID: "idp", Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret})
 	if err != nil {
 		t.Fatal(err)
@@ -501,7 +466,7 @@ func TestSocialEncryptedTokens(t *testing.T) {
 
 func TestSocialIDTokenSignIn(t *testing.T) {
 	e := startSocial(t, nil)
-	cfg := e.idp.m.Config()
+	cfg := e.idp.Config()
 	p, err := social.NewOIDC(social.OIDCOptions{ID: "idp", Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret})
 	if err != nil {
 		t.Fatal(err)

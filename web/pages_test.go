@@ -412,7 +412,7 @@ func TestSocialStartOverHTTP(t *testing.T) {
 	c.hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	p = c.post("/sign-in/social", url.Values{"provider": {"idp"}})
 	loc := p.Header.Get("Location")
-	if p.Status != http.StatusSeeOther || !strings.HasPrefix(loc, idp.m.AuthorizationEndpoint()) {
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(loc, idp.Config().Issuer) {
 		t.Errorf("POST /sign-in/social = %d to %q, want 303 to the provider", p.Status, loc)
 	}
 	if !strings.Contains(strings.Join(p.Header.Values("Set-Cookie"), "\n"), "better-auth.state=") {

@@ -68,7 +68,7 @@ func (tb *tab) shoot(dir, name string) {
 func TestScreenshots(t *testing.T) {
 	dir := screenshotDir(t)
 	idp := startIdP(t)
-	cfg := idp.m.Config()
+	cfg := idp.Config()
 	var providers []social.Provider
 	for _, id := range []string{"google", "github"} { // as the buttons look when both are set up
 		p, err := social.NewOIDC(social.OIDCOptions{ID: id, Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret})

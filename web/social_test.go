@@ -1,89 +1,36 @@
 package web_test
 
 import (
-	"encoding/json"
-	"net"
-	"net/http"
-	"sync"
 	"testing"
 
-	"github.com/golang-jwt/jwt/v5"
-	"github.com/oauth2-proxy/mockoidc"
-
+	"github.com/kragauth/krag/internal/oidctest"
 	"github.com/kragauth/krag/social"
 )
 
-// testIdP is a real OpenID Provider (mockoidc) on loopback, for the social buttons.
-type testIdP struct {
-	m  *mockoidc.MockOIDC
-	mu sync.Mutex // mockoidc keeps its sessions in plain maps
-}
+// startIdP starts a real OpenID Provider for the social buttons.
+func startIdP(t *testing.T) *idpServer { return &idpServer{oidctest.Start(t)} }
 
-func startIdP(t *testing.T) *testIdP {
-	t.Helper()
-	m, err := mockoidc.NewServer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	idp := &testIdP{m: m}
-	m.AddMiddleware(func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			idp.mu.Lock()
-			defer idp.mu.Unlock()
-			next.ServeHTTP(w, r)
-		})
-	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Start(ln, nil); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Shutdown() })
-	return idp
-}
+type idpServer struct{ *oidctest.Server }
 
 // provider returns the IdP as the provider "idp".
-func (idp *testIdP) provider(t *testing.T) social.Provider {
+func (idp *idpServer) provider(t *testing.T) social.Provider {
 	t.Helper()
-	cfg := idp.m.Config()
-	p, err := social.NewOIDC(social.OIDCOptions{ID: "idp", Issuer: cfg.Issuer, ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret})
+	p, err := idp.Provider("idp")
 	if err != nil {
 		t.Fatal(err)
 	}
 	return p
 }
 
-// next makes the next sign-in at the IdP be this person.
-func (idp *testIdP) next(u idpUser) {
-	idp.mu.Lock()
-	defer idp.mu.Unlock()
-	idp.m.QueueUser(&u)
+// next makes the next sign-in at the IdP be this person (email verified).
+func (idp *idpServer) next(u idpUser) {
+	idp.Queue(oidctest.User{Sub: u.Subject, Email: u.Email, EmailVerified: true, Given: u.Given, Family: u.Family,
+		Name: u.Given + " " + u.Family})
 }
 
-// idpUser is a person at the IdP with the OpenID profile claims mockoidc's own user lacks
-// (given_name and family_name, which krag serve maps to firstName and lastName).
+// idpUser is a person at the IdP.
 type idpUser struct {
 	Subject, Email, Given, Family string
-}
-
-func (u *idpUser) ID() string { return u.Subject }
-
-func (u *idpUser) Userinfo([]string) ([]byte, error) {
-	return json.Marshal(map[string]any{"sub": u.Subject, "email": u.Email, "email_verified": true,
-		"given_name": u.Given, "family_name": u.Family, "name": u.Given + " " + u.Family})
-}
-
-func (u *idpUser) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
-	return &struct {
-		*mockoidc.IDTokenClaims
-		Email         string `json:"email"`
-		EmailVerified bool   `json:"email_verified"`
-		Name          string `json:"name"`
-		GivenName     string `json:"given_name"`
-		FamilyName    string `json:"family_name"`
-	}{base, u.Email, true, u.Given + " " + u.Family, u.Given, u.Family}, nil
 }
 
 // TestBrowserSocialSignIn: the provider's button on the sign-in page signs a new person up
