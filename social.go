@@ -766,8 +766,9 @@ func (a *Auth) handleListAccounts(r *Request) error {
 // isoTime formats a time as Better Auth's JSON dates.
 func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
-// tokenAccount finds the account a token request names among the caller's (§2.27).
-func (a *Auth) tokenAccount(r *Request) (*Account, social.Provider, error) {
+// tokenAccount finds the account a token request names among the caller's (§2.27) and its
+// provider; noProvider is the error when the account's provider is not configured.
+func (a *Auth) tokenAccount(r *Request, noProvider *Error) (*Account, social.Provider, error) {
 	if r.Session == nil {
 		return nil, nil, errBareUnauthorized
 	}
@@ -792,7 +793,11 @@ func (a *Auth) tokenAccount(r *Request) (*Account, social.Provider, error) {
 	if i < 0 {
 		return nil, nil, ErrAccountNotFound
 	}
-	return accounts[i], a.provider(accounts[i].ProviderID), nil
+	p := a.provider(accounts[i].ProviderID)
+	if p == nil {
+		return nil, nil, noProvider
+	}
+	return accounts[i], p, nil
 }
 
 // errBareUnauthorized is a 401 with an empty body (the token endpoints without a session).
@@ -829,12 +834,9 @@ func (a *Auth) refreshIfExpiring(ctx context.Context, ac *Account, p social.Prov
 }
 
 func (a *Auth) handleGetAccessToken(r *Request) error {
-	ac, p, err := a.tokenAccount(r)
+	ac, p, err := a.tokenAccount(r, ErrProviderNotSupported)
 	if err != nil {
 		return err
-	}
-	if p == nil {
-		return ErrProviderNotSupported
 	}
 	if err := a.refreshIfExpiring(r.Context(), ac, p); err != nil {
 		return ErrFailedToGetAccessToken.Wrap(err)
@@ -850,12 +852,9 @@ func (a *Auth) handleGetAccessToken(r *Request) error {
 }
 
 func (a *Auth) handleRefreshToken(r *Request) error {
-	ac, p, err := a.tokenAccount(r)
+	ac, p, err := a.tokenAccount(r, ErrProviderNotSupported)
 	if err != nil {
 		return err
-	}
-	if p == nil {
-		return ErrProviderNotSupported
 	}
 	if err := a.refreshAccount(r.Context(), ac, p); err != nil {
 		return err
@@ -875,12 +874,9 @@ func (a *Auth) handleRefreshToken(r *Request) error {
 }
 
 func (a *Auth) handleAccountInfo(r *Request) error {
-	ac, p, err := a.tokenAccount(r)
+	ac, p, err := a.tokenAccount(r, ErrProviderNotConfigured)
 	if err != nil {
 		return err
-	}
-	if p == nil {
-		return ErrProviderNotConfigured
 	}
 	if err := a.refreshIfExpiring(r.Context(), ac, p); err != nil {
 		return err
