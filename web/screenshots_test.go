@@ -141,6 +141,14 @@ func TestScreenshots(t *testing.T) {
 	tb.fill("#sign-in-password", testPassword)
 	tb.submit("#main form[action='/sign-in'] button[type=submit]")
 
+	tb.open("/device")
+	tb.shoot(dir, "device")
+	d := newDevice(t, s, "acme-cli", "openid profile")
+	tb.open("/device?user_code=" + d.auth.UserCode)
+	tb.shoot(dir, "device-prompt")
+	tb.submit("#main form[action='/device'] button[value=approve]")
+	tb.shoot(dir, "device-approved")
+
 	tb.expectStatus("/no-such-page")
 	tb.open("/no-such-page")
 	tb.shoot(dir, "not-found")
