@@ -285,6 +285,11 @@ func (a *Auth) CreateSession(ctx context.Context, u *User, in SessionInput) (*Se
 	return &SessionData{Session: s, User: u}, nil
 }
 
+// CheckUser runs the user gates on u: nil when u may sign in, else the refusing gate's error
+// (an inactive user, a banned one). Plugins that hand out sessions later, such as one-time
+// codes, call it before issuing.
+func (a *Auth) CheckUser(u *User) error { return a.gate(u) }
+
 // gate runs the user gates.
 func (a *Auth) gate(u *User) error {
 	for _, g := range a.gates {

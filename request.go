@@ -87,6 +87,10 @@ func (r *Request) Context() context.Context { return r.HTTP.Context() }
 // Auth returns the Auth serving the request.
 func (r *Request) Auth() *Auth { return r.auth }
 
+// Route returns the name of the route being served, "METHOD /path" as in Setup.Handle
+// ("GET /callback/:id"), for hooks added with Setup.AfterEvery.
+func (r *Request) Route() string { return r.route.name }
+
 // Param returns the value of a ":name" path segment.
 func (r *Request) Param(name string) string {
 	for i, n := range r.route.params {
@@ -175,6 +179,14 @@ func (r *Request) SetSignedCookie(name, value string, maxAge time.Duration) {
 		age = int(maxAge / time.Second)
 	}
 	r.SetCookie(r.auth.cookies.line(r.auth.cookies.name(name), r.auth.signer.CookieValue(value), age))
+}
+
+// SetScriptCookie sets the cookie called name (the full name: no prefix is added) to value
+// with the session cookies' attributes except HttpOnly, so that a page's scripts may read it
+// (Better Auth's electron plugin hands its one-time code to the web page this way).
+func (r *Request) SetScriptCookie(name, value string, maxAge time.Duration) {
+	line := r.auth.cookies.line(name, value, int(maxAge/time.Second))
+	r.SetCookie(strings.Replace(line, "; HttpOnly", "", 1))
 }
 
 // ExpireCookie deletes the cookie called name (without the prefix).
