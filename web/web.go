@@ -11,6 +11,7 @@ import (
 	"github.com/kragauth/krag/access"
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/deviceauth"
+	"github.com/kragauth/krag/plugin/electron"
 	"github.com/kragauth/krag/plugin/rbac"
 	"github.com/kragauth/krag/schema"
 	"github.com/kragauth/krag/social"
@@ -32,6 +33,9 @@ type Options struct {
 	// DeviceAuth, when set, is the device-authorization plugin of the same Auth: /device lets
 	// the signed-in user approve or deny a device's user code. Nil leaves /device out.
 	DeviceAuth *deviceauth.Plugin
+	// Electron, when set, is the electron plugin of the same Auth: /desktop signs a desktop
+	// or CLI app's user in and hands the app its one-time code (client/desktop).
+	Electron *electron.Plugin
 	// Providers are the identity providers given to the Auth (krag.Options.Social.Providers):
 	// the sign-in page offers a button for each, the account page a link button. Nil means
 	// email and password only.
@@ -107,6 +111,7 @@ func (s *site) routes() {
 	s.postsRoutes()
 	s.adminRoutes()
 	s.deviceRoutes()
+	s.desktopRoutes()
 }
 
 // navigation lists the header's links, in order. An entry shows for signed-in users only

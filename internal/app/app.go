@@ -14,6 +14,7 @@ import (
 	"github.com/kragauth/krag/plugin/admin"
 	"github.com/kragauth/krag/plugin/bearer"
 	"github.com/kragauth/krag/plugin/deviceauth"
+	"github.com/kragauth/krag/plugin/electron"
 	"github.com/kragauth/krag/plugin/jwt"
 	"github.com/kragauth/krag/plugin/onetimetoken"
 	"github.com/kragauth/krag/plugin/rbac"
@@ -50,7 +51,18 @@ type Config struct {
 	Logger           *slog.Logger
 	// SocialProviders are the identity providers users may sign in with.
 	SocialProviders []social.Provider
+	// ElectronScheme is the deep-link scheme of the seed's Electron app (client id
+	// "electron"); empty: that app gets its code by pasting or the page's cookie.
+	ElectronScheme string
 }
+
+// Desktop clients of the electron plugin that Krag's own apps use.
+var (
+	// CLIClient is `krag login`: loopback redirects, and the "krag" scheme.
+	CLIClient = electron.Client{ID: "krag-cli", Name: "Krag CLI", Scheme: "krag", Loopback: true}
+	// DesktopClient is cmd/krag-desktop: the "krag-desktop" scheme, and loopback.
+	DesktopClient = electron.Client{ID: "krag-desktop", Name: "Krag Desktop", Scheme: "krag-desktop", Loopback: true}
+)
 
 // System is the configured Krag with its plugins, for commands that use their Go API.
 type System struct {
@@ -62,6 +74,8 @@ type System struct {
 	Posts *posts.Plugin
 	// DeviceAuth is the device-authorization plugin (RFC 8628), for the /device page.
 	DeviceAuth *deviceauth.Plugin
+	// Electron is the desktop sign-in plugin, for the /desktop page.
+	Electron *electron.Plugin
 }
 
 // Seed creates the demo's rows, each only when missing: rbac's system roles, and the Editor
@@ -80,6 +94,8 @@ func New(c Config) *System {
 	sys.Admin = admin.New(admin.Options{RBAC: sys.RBAC})
 	sys.Posts = posts.New(posts.Options{RBAC: sys.RBAC})
 	sys.DeviceAuth = deviceauth.New(deviceauth.Options{})
+	sys.Electron = electron.New(electron.Options{CallbackURL: "/desktop/continue", Clients: []electron.Client{
+		CLIClient, DesktopClient, {ID: electron.DefaultClientID, Name: "Desktop app", Scheme: c.ElectronScheme}}})
 	o := krag.Options{
 		AppName:        "Krag",
 		BaseURL:        c.BaseURL,
@@ -91,7 +107,7 @@ func New(c Config) *System {
 		Plugins:        []krag.Plugin{sys.Active, sys.RBAC, sys.Admin, sys.Posts, jwt.New(jwt.Options{})},
 	}
 	o.Plugins = append(o.Plugins, bearer.New(bearer.Options{}), onetimetoken.New(onetimetoken.Options{}),
-		sys.DeviceAuth)
+		sys.DeviceAuth, sys.Electron)
 	o.EmailAndPassword.MinPasswordLength = 8
 	o.Session.CookieCache.Enabled = c.CookieCache > 0
 	o.Session.CookieCache.MaxAge = c.CookieCache

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kragauth/krag"
 	"github.com/kragauth/krag/internal/app"
+	"github.com/kragauth/krag/plugin/electron"
 	"github.com/kragauth/krag/social"
 	"github.com/kragauth/krag/store/sqlstore"
 	"github.com/kragauth/krag/web"
@@ -35,7 +36,11 @@ KRAG_RAW_SESSION_TOKENS=1 (store session tokens raw, to share a database with Be
 GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (sign-in
 with Google and GitHub; redirect URI <BETTER_AUTH_URL>/api/auth/callback/google or /github),
 KRAG_OIDC_ISSUER, KRAG_OIDC_CLIENT_ID, KRAG_OIDC_CLIENT_SECRET and KRAG_OIDC_ID (any OpenID
-Connect provider, under the id KRAG_OIDC_ID, "oidc" by default).`
+Connect provider, under the id KRAG_OIDC_ID, "oidc" by default),
+KRAG_ELECTRON_SCHEME (the deep-link scheme of a Better Auth Electron app, client id "electron").
+
+Desktop and CLI apps sign in at /desktop (plugin/electron): 'krag login' (client id krag-cli,
+loopback redirects) and krag-desktop (client id krag-desktop, scheme krag-desktop).`
 
 func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", serveSynopsis)
@@ -83,7 +88,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 
-	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, DeviceAuth: sys.DeviceAuth, Providers: cfg.SocialProviders, Logger: log})
+	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, DeviceAuth: sys.DeviceAuth, Electron: sys.Electron, Providers: cfg.SocialProviders, Logger: log})
 	if err != nil {
 		return err
 	}
@@ -139,7 +144,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 // serveConfig reads the environment into the seed system's configuration.
 func serveConfig(env *Env, dbFlag, baseFlag string, log *slog.Logger) (app.Config, string, error) {
-	cfg := app.Config{Logger: log, Development: !production(env)}
+	cfg := app.Config{Logger: log, Development: !production(env), ElectronScheme: env.Getenv("KRAG_ELECTRON_SCHEME")}
+	if cfg.ElectronScheme != "" && !electron.ValidScheme(cfg.ElectronScheme) {
+		return cfg, "", fmt.Errorf("KRAG_ELECTRON_SCHEME %q is not a usable URL scheme: use letters, digits, '+', '-' and '.', starting with a letter, such as com.example.app", cfg.ElectronScheme)
+	}
 	dsn := databaseURL(env, dbFlag)
 	cfg.BaseURL = baseFlag
 	if cfg.BaseURL == "" {

@@ -501,7 +501,11 @@ func isLoopback(uri string) bool {
 	return ip != nil && ip.IsLoopback() && (host == "127.0.0.1" || host == "::1")
 }
 
-// validScheme reports whether s is an RFC 3986 scheme that is not a web or file scheme.
+// ValidScheme reports whether s may be a client's deep-link scheme: an RFC 3986 scheme
+// (a letter, then letters, digits, "+", "-" or ".") that is not a web, file or script scheme.
+func ValidScheme(s string) bool { return validScheme(s) }
+
+// validScheme is ValidScheme.
 func validScheme(s string) bool {
 	if s == "" || !isAlpha(s[0]) {
 		return false

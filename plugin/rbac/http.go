@@ -22,7 +22,7 @@ const (
 
 // routes declares the plugin's endpoints, relative to the Auth's base path:
 //
-//	GET  /rbac/rules                    the caller's rules, packed as @casl/ability's packRules
+//	GET  /rbac/rules                    the caller's rules, packed as @casl/ability's packRules, and role names
 //	GET  /rbac/list-roles               read role
 //	POST /rbac/create-role              create role     {name, displayName?, description?, isActive?}
 //	POST /rbac/update-role              update role     {role, name?, displayName?, description?, isActive?}
@@ -84,8 +84,21 @@ func (p *Plugin) handleRules(r *krag.Request) error {
 	if err != nil {
 		return err
 	}
+	roles, err := p.RolesOf(r.Context(), r.Session.User)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(roles))
+	for _, ro := range roles {
+		names = append(names, ro.Name)
+	}
+	nb, err := json.Marshal(names)
+	if err != nil {
+		return err
+	}
 	b := append([]byte(`{"rules":`), ab.Pack()...)
-	r.RawJSON(append(b, '}'))
+	b = append(append(append(b, `,"roles":`...), nb...), '}')
+	r.RawJSON(b)
 	return nil
 }
 

@@ -488,13 +488,19 @@ func TestRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Ann's rules, packed for @casl/ability, with her id filled in.
-	var rules struct{ Rules json.RawMessage }
+	var rules struct {
+		Rules json.RawMessage
+		Roles []string
+	}
 	if _, err := ann.Do(ctx, "GET", "/rbac/rules", nil, &rules); err != nil {
 		t.Fatal(err)
 	}
 	want := `[["update","Post",{"authorId":"` + annID + `"},0,"title"]]`
 	if string(rules.Rules) != want {
 		t.Errorf("packed rules = %s, want %s", rules.Rules, want)
+	}
+	if len(rules.Roles) != 1 || rules.Roles[0] != "user" {
+		t.Errorf("roles = %q, want [user]", rules.Roles)
 	}
 	if _, err := admin.Do(ctx, "POST", "/rbac/set-user-role", map[string]any{"userId": annID, "role": []string{"admin"}}, nil); err != nil {
 		t.Fatal(err)
