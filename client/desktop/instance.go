@@ -258,8 +258,8 @@ func (i *Instance) handle(conn net.Conn) {
 	io.WriteString(conn, "ok\n")
 }
 
-// readArgs reads lines up to an empty one, at most maxArgs lines of at most maxArgLen bytes,
-// never buffering more than one line.
+// readArgs reads lines (ending in "\n" or "\r\n") up to an empty one, at most maxArgs lines
+// of at most maxArgLen bytes, never buffering more than one line.
 func readArgs(r io.Reader) ([]string, error) {
 	br := bufio.NewReaderSize(r, maxArgLen+2)
 	var args []string
@@ -271,7 +271,11 @@ func readArgs(r io.Reader) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read arguments: %v", err)
 		}
-		a := string(bytes.TrimRight(line, "\r\n"))
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return nil, errors.New("argument contains a carriage return")
+		}
+		a := string(line)
 		if a == "" {
 			return args, nil
 		}

@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"os"
@@ -195,6 +196,7 @@ func TestSingleOversizeInput(t *testing.T) {
 		{"endless_line", strings.Repeat("x", 1<<20), "error: argument longer than"},
 		{"too_many_lines", strings.Repeat("u\n", maxArgs+1) + "\n", "error: more than 16 arguments"},
 		{"no_end", "a\n", "error: read arguments"},
+		{"carriage_return", "a\rb\n\n", "error: argument contains a carriage return"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,4 +249,35 @@ func TestSocketPath(t *testing.T) {
 	if got := SocketPath("krag"); filepath.Dir(got) != filepath.Clean(os.TempDir()) {
 		t.Errorf("SocketPath without XDG_RUNTIME_DIR = %q, want it in %s", got, os.TempDir())
 	}
+}
+
+// FuzzSingleReadArgs feeds what a local peer may send to the primary: readArgs must stay
+// within its bounds and return only what the peer sent, line by line.
+func FuzzSingleReadArgs(f *testing.F) {
+	f.Add([]byte("krag-desktop://auth/callback?code=1&state=a\n\n"))
+	f.Add([]byte("a\r\nb\n\n"))
+	f.Add([]byte(strings.Repeat("u\n", maxArgs+1) + "\n"))
+	f.Add([]byte(strings.Repeat("x", maxArgLen+1) + "\n\n"))
+	f.Add([]byte("no end\n"))
+	f.Add([]byte("\r0\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		args, err := readArgs(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if len(args) > maxArgs {
+			t.Fatalf("%d args", len(args))
+		}
+		var sent strings.Builder
+		for _, a := range args {
+			if a == "" || len(a) > maxArgLen || strings.ContainsAny(a, "\r\n") {
+				t.Fatalf("arg %q", a)
+			}
+			sent.WriteString(a + "\n")
+		}
+		sent.WriteString("\n")
+		if !strings.HasPrefix(strings.ReplaceAll(string(b), "\r\n", "\n"), sent.String()) {
+			t.Fatalf("args %q are not what was sent", args)
+		}
+	})
 }

@@ -30,10 +30,16 @@ func platformSkipOrFail(t *testing.T, format string, args ...any) {
 func platformRunSelf(t *testing.T, test string, env ...string) (string, error) {
 	t.Helper()
 	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^"+test+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), platformNoRaceSleep()), env...)
 	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// platformNoRaceSleep returns a GORACE setting that spares a child built with -race the
+// race detector's one-second sleep at exit.
+func platformNoRaceSleep() string {
+	return "GORACE=" + strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0")
 }
 
 // shortTempDir returns a new directory with a short path (Unix socket paths are limited to
@@ -496,6 +502,7 @@ func keyringInPrivateSession(t *testing.T) {
 		}
 	}
 	cmd.Env = append(env,
+		platformNoRaceSleep(),
 		platformChildEnv+"=keyring",
 		"KRAG_DAEMON_LOG="+daemonLog,
 		"HOME="+home,
@@ -510,4 +517,69 @@ func keyringInPrivateSession(t *testing.T) {
 		daemon, _ := os.ReadFile(daemonLog)
 		t.Fatalf("TestKeyringStore in dbus-run-session: %v\n%s\ngnome-keyring-daemon's stderr:\n%s", err, out, daemon)
 	}
+}
+
+// fuzzKey is the key file's content in FuzzFileStoreGet; the seeds in
+// testdata/fuzz/FuzzFileStoreGet were sealed with it.
+func fuzzKey() []byte {
+	key := make([]byte, keySize)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	return key
+}
+
+// FuzzFileStoreGet feeds arbitrary token files to Get, with a fixed key file: Get must never
+// panic, never return an empty token without an error, never report a file that exists as
+// ErrNoToken, and return a token only for a file that parses and opens with the key.
+func FuzzFileStoreGet(f *testing.F) {
+	key := fuzzKey()
+	valid, err := sealToken([]byte{'K', 'R', 'G', 'T', fileVersion, keyFromKeyFile}, key, "fuzz-token")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add(valid[:len(valid)-1])
+	f.Add([]byte("KRGT\x01\x01\x0f\x08\x01salt-salt-salt-snonce-nonce-ciphertext+tag+bytes"))
+	f.Add([]byte("KRGT\x02\x00"))
+	f.Add([]byte{})
+
+	dir := f.TempDir()
+	path := filepath.Join(dir, "token.enc")
+	if err := os.WriteFile(path+".key", key, 0o600); err != nil {
+		f.Fatal(err)
+	}
+	s, err := FileStore(path, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		parsed, perr := parseTokenFile(b)
+		if perr == nil {
+			if !bytes.Equal(append(bytes.Clone(parsed.header), parsed.boxed...), b) {
+				t.Fatalf("header and ciphertext do not make up the file")
+			}
+			if parsed.keySource == keyFromScrypt && checkScrypt(parsed.logN, parsed.r, parsed.p) != nil {
+				t.Fatalf("parsed out-of-range scrypt parameters %d %d %d", parsed.logN, parsed.r, parsed.p)
+			}
+		}
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := s.Get()
+		switch {
+		case err == nil && tok == "":
+			t.Fatal("Get() = \"\", nil")
+		case errors.Is(err, ErrNoToken):
+			t.Fatalf("Get() of an existing file = %v", err)
+		case err == nil && perr != nil:
+			t.Fatalf("Get() = %q for a file that does not parse: %v", tok, perr)
+		case err == nil:
+			if want, oerr := parsed.open(key); oerr != nil || want != tok {
+				t.Fatalf("Get() = %q, but open gives %q, %v", tok, want, oerr)
+			}
+		case bytes.Equal(b, valid):
+			t.Fatalf("Get() of the valid seed: %v", err)
+		}
+	})
 }
