@@ -1,5 +1,6 @@
-// Package cli implements the krag command: serve, migrate, generate, and the administration
-// commands users, roles and permissions. cmd/krag's main only calls Run.
+// Package cli implements the krag command: serve, migrate, generate, the administration
+// commands users, roles and permissions, and the client commands login, logout, whoami and
+// open (client/desktop). cmd/krag's main only calls Run.
 package cli
 
 import (
@@ -28,6 +29,10 @@ func commands() []command {
 		{"users", "create and list users, set their roles, ban and unban them", runUsers},
 		{"roles", "list, create, grant and revoke roles", runRoles},
 		{"permissions", "list and create permissions", runPermissions},
+		{"login", "sign in to a Krag server from this terminal (browser, or --device)", runLogin},
+		{"logout", "sign out of the server and forget the session", runLogout},
+		{"whoami", "print who is signed in", runWhoami},
+		{"open", "hand a krag:// sign-in link to the waiting 'krag login --deep-link'", runOpen},
 		{"version", "print the version", runVersion},
 	}
 }
