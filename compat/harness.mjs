@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
+import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach } from 'node:test';
@@ -468,4 +469,23 @@ export async function signIn(server, email, password) {
   const browser = server.browser();
   assertOK(await browser.client.signIn.email({ email, password }));
   return browser;
+}
+
+/** startIDP builds and runs compat/idp and returns its issuer, client credentials and queue(). */
+export async function startIDP() {
+  const bin = join(repoRoot, 'compat', '.tmp', 'idp');
+  execFileSync('go', ['build', '-o', bin, './compat/idp'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanup(() => child.kill('SIGKILL'));
+  const first = await new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`compat/idp exited (${code}) before printing its address`)));
+  });
+  const cfg = JSON.parse(first);
+  cfg.queue = async (user) => {
+    const res = await fetch(`${cfg.control}/queue`, { method: 'POST', body: JSON.stringify(user) });
+    assert.equal(res.status, 204, 'queue a user at the provider');
+  };
+  return cfg;
 }

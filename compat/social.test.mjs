@@ -5,33 +5,8 @@
 // unlinkAccount.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { assertError, assertOK, cleanup, newEmail, signUp, startKrag } from './harness.mjs';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-
-/** startIDP builds and runs compat/idp and returns its issuer, client credentials and queue(). */
-async function startIDP() {
-  const bin = join(repoRoot, 'compat', '.tmp', 'idp');
-  execFileSync('go', ['build', '-o', bin, './compat/idp'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'inherit'] });
-  cleanup(() => child.kill('SIGKILL'));
-  const first = await new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout });
-    rl.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`compat/idp exited (${code}) before printing its address`)));
-  });
-  const cfg = JSON.parse(first);
-  cfg.queue = async (user) => {
-    const res = await fetch(`${cfg.control}/queue`, { method: 'POST', body: JSON.stringify(user) });
-    assert.equal(res.status, 204, 'queue a user at the provider');
-  };
-  return cfg;
-}
+import { assertError, assertOK, newEmail, signUp, startIDP, startKrag } from './harness.mjs';
 
 const idp = await startIDP();
 const krag = await startKrag({
