@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,11 @@ func Single(name string, args []string) (inst *Instance, forwarded bool, err err
 		}
 		if err := checkOwner(path, st); err != nil {
 			return nil, false, fmt.Errorf("desktop: single instance %s: %w", name, err)
+		}
+		// Never remove what is not a socket (Windows does not report its AF_UNIX files as
+		// sockets).
+		if st.Mode().Type() != fs.ModeSocket && runtime.GOOS != "windows" {
+			return nil, false, fmt.Errorf("desktop: single instance %s: %s exists and is not a socket (%v): refusing to use it", name, path, st.Mode().Type())
 		}
 		conn, err := net.DialTimeout("unix", path, forwardTimeout)
 		if err == nil {
@@ -186,7 +192,8 @@ func listen(path string) (*Instance, error) {
 func (i *Instance) URLs() <-chan string { return i.urls }
 
 // Close stops listening, removes the socket and closes URLs once every connection being
-// served has finished. Later calls return the first call's result.
+// served has finished (a connection that sends nothing is given up after 5 seconds). Later
+// calls return the first call's result.
 func (i *Instance) Close() error {
 	i.closeOnce.Do(func() {
 		close(i.done)

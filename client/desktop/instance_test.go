@@ -158,6 +158,23 @@ func TestSingleRefusesOtherUsersSocket(t *testing.T) {
 	}
 }
 
+func TestSingleRefusesNonSocket(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("AF_UNIX files are not reported as sockets")
+	}
+	instanceDir(t)
+	path := SocketPath("krag-test")
+	if err := os.WriteFile(path, []byte("not a socket"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Single("krag-test", nil); err == nil || !strings.Contains(err.Error(), "not a socket") {
+		t.Fatalf("Single = %v, want a refusal", err)
+	}
+	if b, err := os.ReadFile(path); err != nil || string(b) != "not a socket" {
+		t.Errorf("the file was changed: %q, %v", b, err)
+	}
+}
+
 const instanceChildEnv = "KRAG_DESKTOP_INSTANCE_CHILD"
 
 // TestSingleSecondProcess starts this test binary again as the second instance, as the OS
