@@ -82,7 +82,7 @@ func newTestSite(t testing.TB, o siteOptions) *testSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, DeviceAuth: sys.DeviceAuth, Providers: o.Providers, Logger: log})
+	pages, err := web.New(web.Options{Auth: auth, RBAC: sys.RBAC, Admin: sys.Admin, Posts: sys.Posts, DeviceAuth: sys.DeviceAuth, Electron: sys.Electron, Providers: o.Providers, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

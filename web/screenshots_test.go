@@ -149,6 +149,12 @@ func TestScreenshots(t *testing.T) {
 	tb.submit("#main form[action='/device'] button[value=approve]")
 	tb.shoot(dir, "device-approved")
 
+	ask, _ := desktopAsk("krag-desktop", "")
+	tb.open("/desktop?" + ask.Encode())
+	tb.shoot(dir, "desktop")
+	tb.submit("#desktop-continue")
+	tb.shoot(dir, "desktop-handoff")
+
 	tb.expectStatus("/no-such-page")
 	tb.open("/no-such-page")
 	tb.shoot(dir, "not-found")
