@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -107,11 +108,31 @@ func (w *world) run(stdin *strings.Reader, args ...string) string {
 
 // login is a `krag login` running in the background.
 type login struct {
-	cmd          *exec.Cmd
-	out, errb    bytes.Buffer
-	done         chan error
-	openedBefore string
+	cmd       *exec.Cmd
+	out, errb syncBuffer
+	done      chan error
 }
+
+// syncBuffer is a bytes.Buffer a process writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// errText returns what krag login has written to standard error so far.
+func (l *login) errText() string { return l.errb.String() }
 
 func (w *world) startLogin(args ...string) *login {
 	w.t.Helper()
@@ -314,5 +335,54 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("gave up waiting for %s", what)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestDevice: krag login --device shows a code; Chromium approves it on Krag's /device page
+// and the CLI ends signed in; a second sign-in denied there ends with the CLI saying so.
+func TestDevice(t *testing.T) {
+	ctx := needBrowser(t)
+	w := newWorld(t)
+	decide := func(button string) *login {
+		l := w.startLogin("--device")
+		var complete string
+		waitFor(t, "krag login --device to show its code", func() bool {
+			for _, f := range strings.Fields(l.errText()) {
+				if strings.HasPrefix(f, w.server+"/device?user_code=") {
+					complete = f
+					return true
+				}
+			}
+			return false
+		})
+		if err := chromedp.Do(ctx, chromedp.Navigate(complete), chromedp.WaitReady(chromedp.CSS("body"))); err != nil {
+			t.Fatal(err)
+		}
+		if path, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("location.pathname")); path == "/sign-in" {
+			if err := chromedp.Do(ctx,
+				chromedp.SendKeys(chromedp.CSS("#sign-in-email"), userEmail),
+				chromedp.SendKeys(chromedp.CSS("#sign-in-password"), userPassword),
+				chromedp.Click(chromedp.CSS("#main form[action='/sign-in'] button[type=submit]"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sel := "#main form[action='/device'] button[value=" + button + "]"
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel))); err != nil {
+			t.Fatalf("%s on /device: %v", button, err)
+		}
+		return l
+	}
+
+	l := decide("approve")
+	if err := l.wait(t); err != nil {
+		t.Fatalf("krag login --device: %v\nstderr:\n%s", err, l.errText())
+	}
+	if got := w.sessionEmail(w.storedToken()); got != userEmail {
+		t.Fatalf("get-session with the device's token: %q", got)
+	}
+
+	l = decide("deny")
+	if err := l.wait(t); err == nil || !strings.Contains(l.errText(), "denied") {
+		t.Fatalf("a denied device sign-in: %v\nstderr:\n%s", err, l.errText())
 	}
 }

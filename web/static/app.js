@@ -22,7 +22,8 @@
           return;
         }
         form.dataset.submitting = "1";
-        var button = form.querySelector("button[type=submit]");
+        // The button that was pressed (Deny, not the form's first button, says "Saving…").
+        var button = event.submitter && form.contains(event.submitter) ? event.submitter : form.querySelector("button[type=submit]");
         if (button && form.dataset.busy) {
           button.dataset.label = button.textContent;
           button.textContent = form.dataset.busy;
@@ -41,13 +42,12 @@
       document.querySelectorAll("form[data-submitting]").forEach(function (form) {
         delete form.dataset.submitting;
         form.removeAttribute("aria-busy");
-        var button = form.querySelector("button[type=submit]");
-        if (button) {
+        form.querySelectorAll("button[type=submit]").forEach(function (button) {
           button.removeAttribute("aria-disabled");
           if (button.dataset.label) {
             button.textContent = button.dataset.label;
           }
-        }
+        });
       });
     });
   }
