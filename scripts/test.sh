@@ -2,7 +2,8 @@
 # scripts/test.sh — Krag's whole test suite, from a clean clone on a fresh machine.
 #
 # Installs what it needs (MariaDB from Debian's packages, PostgreSQL if absent, Chromium for
-# web/'s browser tests, Node.js packages for compat/ and access/difftest/ from npm), starts
+# web/'s and internal/e2e's browser tests, gnome-keyring and xdg-utils for client/desktop,
+# Node.js packages for compat/ and access/difftest/ from npm), starts
 # MariaDB and PostgreSQL on loopback with throwaway data (scripts/services.sh), then runs:
 #   1. gofmt and go vet
 #   2. go test -race ./... on SQLite, then again with KRAG_TEST_DATABASE=mysql and =postgres
@@ -34,6 +35,16 @@ if [[ -z ${KRAG_CHROMIUM:-} ]] && ! command -v chromium >/dev/null; then
   step "installing Chromium (apt) for web/'s browser tests"
   [[ -n ${APT_UPDATED:-} ]] || apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
+  APT_UPDATED=1
+fi
+
+# client/desktop's tests use a real Secret Service (gnome-keyring in a private D-Bus session)
+# and the real xdg-mime; they skip without them, except under KRAG_CI=1.
+if ! command -v gnome-keyring-daemon >/dev/null || ! command -v xdg-mime >/dev/null || ! command -v dbus-run-session >/dev/null; then
+  step "installing gnome-keyring and xdg-utils (apt) for client/desktop's keyring and deep-link tests"
+  [[ -n ${APT_UPDATED:-} ]] || apt-get update -qq
+  apt-get install -y -qq --no-install-recommends gnome-keyring libsecret-tools dbus xdg-utils desktop-file-utils >/dev/null
+  APT_UPDATED=1
 fi
 
 BACKENDS=(sqlite)
