@@ -281,7 +281,7 @@ func TestKeysPersistAcrossInstances(t *testing.T) {
 	tok := token(t, c)
 
 	p2 := jwt.New(jwt.Options{})
-	a2, err := krag.New(krag.Options{BaseURL: e.srv.URL, Secret: kragtest.Secret, Database: e.srv.DB, Plugins: []krag.Plugin{p2}})
+	a2, err := krag.New(krag.Options{BaseURL: e.srv.URL, Secret: kragtest.Secret, Database: e.srv.DB, Now: e.srv.Clock.Now, Plugins: []krag.Plugin{p2}})
 	if err != nil {
 		t.Fatal(err)
 	}
