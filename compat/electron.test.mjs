@@ -164,10 +164,21 @@ test('requestAuth({provider}) through /electron/init-oauth-proxy and a real prov
   const token = browser.jar.get('better-auth.electron');
   assert.ok(token, 'the callback left the code for the page');
 
-  // Krag's hand-off page shows the deep link with the same code.
+  // Krag's page asks the user to confirm, then shows the deep link with the same code.
   const page = await fetch(`${krag.url}/desktop/continue`, { headers: { cookie: browser.jar.header() } });
-  const html = await page.text();
+  let html = await page.text();
   assert.equal(page.status, 200, html);
+  assert.ok(!html.includes(token), 'the code is shown before the user confirms');
+  browser.jar.store(page.headers.getSetCookie());
+  const csrf = html.match(/name="csrf" value="([^"]+)"/)?.[1];
+  assert.ok(csrf, 'the confirmation form has a CSRF field');
+  const handoff = await fetch(`${krag.url}/desktop/continue`, {
+    method: 'POST',
+    headers: { cookie: browser.jar.header(), origin: krag.url, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ csrf, decision: 'continue' }),
+  });
+  html = await handoff.text();
+  assert.equal(handoff.status, 200, html);
   assert.ok(html.includes(`${SCHEME}://auth/callback#token=${token}`), 'the page links the deep link');
 
   await handleDeepLink({ $fetch: client.$fetch, options, url: `${SCHEME}://auth/callback#token=${token}`, getWindow: () => null, clientOptions });

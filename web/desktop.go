@@ -25,6 +25,7 @@ func (s *site) desktopRoutes() {
 	s.handle("GET /desktop", s.signedIn(s.desktopPage))
 	s.handle("POST /desktop", s.signedIn(s.desktopDecide))
 	s.handle("GET /desktop/continue", s.signedIn(s.desktopContinue))
+	s.handle("POST /desktop/continue", s.signedIn(s.desktopContinue))
 }
 
 // desktopData is the desktop page's Data.
@@ -37,6 +38,9 @@ type desktopData struct {
 	Hand *desktopHandoff
 	// Cancelled is set when the user said no.
 	Cancelled bool
+	// Continue asks to confirm the hand-off of a code a social sign-in left
+	// (/desktop/continue).
+	Continue bool
 }
 
 // desktopHandoff is an issued code as the page hands it over.
@@ -106,25 +110,38 @@ func (s *site) desktopDecide(w http.ResponseWriter, r *http.Request) error {
 	return s.handOff(w, r, g)
 }
 
-// desktopContinue hands over the code a social sign-in started by the app left in the
-// script-readable cookie.
+// desktopContinue asks the signed-in user to confirm handing the app the code that a social
+// sign-in it started left in the script-readable cookie; the POST hands it over. The click
+// matters: that sign-in may have been started by a link from anywhere, and the provider may
+// have answered without showing anything.
 func (s *site) desktopContinue(w http.ResponseWriter, r *http.Request) error {
-	for _, ck := range r.Cookies() {
-		if !strings.HasPrefix(ck.Name, "better-auth.") {
-			continue
-		}
-		id := strings.TrimPrefix(ck.Name, "better-auth.")
-		if s.opts.Electron.Client(id) == nil || ck.Name != s.opts.Electron.RedirectCookieName(id) {
-			continue
-		}
-		g, err := s.opts.Electron.Pending(r.Context(), ck.Value)
-		if err != nil {
-			continue
-		}
-		http.SetCookie(w, &http.Cookie{Name: ck.Name, Path: "/", MaxAge: -1})
-		return s.handOff(w, r, g)
+	g, name, err := s.pendingFromCookie(r)
+	if err != nil {
+		return err
 	}
-	return &pageError{Status: http.StatusBadRequest, Heading: "There's no sign-in to finish",
+	if r.Method == http.MethodGet {
+		return s.renderDesktop(w, r, desktopData{App: g.Client.Name, Continue: true})
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Path: "/", MaxAge: -1})
+	if postedForm("desktop", r).Value("decision") != "continue" {
+		return s.renderDesktop(w, r, desktopData{App: g.Client.Name, Cancelled: true})
+	}
+	return s.handOff(w, r, g)
+}
+
+// pendingFromCookie finds the unspent code of a "better-auth.<client id>" cookie, and the
+// cookie's name.
+func (s *site) pendingFromCookie(r *http.Request) (*electron.Grant, string, error) {
+	for _, ck := range r.Cookies() {
+		id, ok := strings.CutPrefix(ck.Name, "better-auth.")
+		if !ok || s.opts.Electron.Client(id) == nil || ck.Name != s.opts.Electron.RedirectCookieName(id) {
+			continue
+		}
+		if g, err := s.opts.Electron.Pending(r.Context(), ck.Value); err == nil {
+			return g, ck.Name, nil
+		}
+	}
+	return nil, "", &pageError{Status: http.StatusBadRequest, Heading: "There's no sign-in to finish",
 		Message: "The sign-in for your app has expired or was finished already. Start signing in again from the app."}
 }
 

@@ -119,6 +119,30 @@ func TestDesktopPage(t *testing.T) {
 		wantPage(t, name+" (posted)", p, http.StatusBadRequest, "/desktop")
 	}
 
+	// /desktop/continue: the code a social sign-in left in the script-readable cookie is handed
+	// over only after the user confirms.
+	cq, _ := desktopAsk("krag-desktop", "")
+	if _, err := s.Sys.Electron.Issue(t.Context(), "no-such-user", electron.RequestFromQuery(cq)); err == nil {
+		t.Fatal("Issue gave a code for a user that does not exist")
+	}
+	sd, _ := s.Auth.FindUserByEmail(t.Context(), "ada@example.com")
+	g, err = s.Sys.Electron.Issue(t.Context(), sd.ID, electron.RequestFromQuery(cq))
+	if err != nil {
+		t.Fatal(err)
+	}
+	site, _ := url.Parse(s.URL)
+	ada.hc.Jar.SetCookies(site, []*http.Cookie{{Name: "better-auth.krag-desktop", Value: g.Token, Path: "/"}})
+	p = ada.get("/desktop/continue")
+	wantPage(t, "continue: confirm", p, http.StatusOK, "/desktop/continue")
+	if !p.has("Finish signing in to Krag Desktop") || p.has(g.Token) {
+		t.Errorf("continue before the click shows the code or no question:\n%s", p.Body)
+	}
+	p = ada.post("/desktop/continue", url.Values{"decision": {"continue"}})
+	wantPage(t, "continue: hand-off", p, http.StatusOK, "/desktop/continue")
+	if !p.has(`href="krag-desktop://auth/callback#token=` + g.Token + `"`) {
+		t.Errorf("continue hand-off has no deep link with the code:\n%s", p.Body)
+	}
+
 	// /desktop/continue without a pending code.
 	p = ada.get("/desktop/continue")
 	wantPage(t, "continue without a code", p, http.StatusBadRequest, "/desktop/continue")
