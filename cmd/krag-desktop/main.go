@@ -21,7 +21,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 
-	desktop "github.com/kragauth/krag/cmd/krag-desktop/internal/desktopstub"
+	"github.com/kragauth/krag/client/desktop"
 )
 
 const (
@@ -70,20 +70,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var notices []string
 	if !*noRegister {
 		if err := register(); err != nil {
-			notices = append(notices, fmt.Sprintf("%s:// links are not set up (%v): paste the code instead.", appName, err))
+			notices = append(notices, fmt.Sprintf("%s:// links are not set up (%s): paste the code instead.", appName, plain(err)))
 		}
 	}
 	store, err := desktop.OpenStore(desktop.StoreOptions{
 		Service:    "krag",
 		Account:    serverURL,
 		Passphrase: []byte(os.Getenv("KRAG_TOKEN_PASSPHRASE")),
-		Warn:       func(msg string) { notices = append(notices, msg) },
+		Warn:       func(msg string) { fmt.Fprintln(stderr, msg) }, // the footer names the file
 	})
 	var flow auth
 	if err != nil {
 		err = fmt.Errorf("cannot keep your sign-in: %w", err)
 	} else {
-		notices = append([]string{"Token kept in " + store.Describe()}, notices...)
+		notices = append([]string{"Token kept in " + tildeHome(store.Describe())}, notices...)
 		var a *desktop.App
 		a, err = desktop.New(desktop.Config{
 			BaseURL:    serverURL,
@@ -104,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		w.addNotice(n)
 	}
 	if err != nil {
-		w.showError(fmt.Sprintf("Krag Desktop cannot start: %v", err))
+		w.showError("Krag Desktop cannot start: " + plain(err))
 	}
 	win.SetContent(w.content)
 	win.Resize(fyne.NewSize(480, 360))
@@ -130,6 +130,15 @@ func register() error {
 		return err
 	}
 	return desktop.RegisterScheme(desktop.Registration{Scheme: appName, AppID: appID, Name: title, Exec: exe})
+}
+
+// tildeHome shortens the user's home directory in s to "~", for the small print.
+func tildeHome(s string) string {
+	home, err := os.UserHomeDir()
+	if err != nil || len(home) < 2 {
+		return s
+	}
+	return strings.ReplaceAll(s, home+string(os.PathSeparator), "~"+string(os.PathSeparator))
 }
 
 func envOr(key, def string) string {

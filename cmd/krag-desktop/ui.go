@@ -13,7 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	desktop "github.com/kragauth/krag/cmd/krag-desktop/internal/desktopstub"
+	"github.com/kragauth/krag/client/desktop"
 )
 
 // auth is what the window needs from client/desktop: *desktop.App in the program, a fake in
@@ -26,6 +26,7 @@ type auth interface {
 	Current(ctx context.Context) (*desktop.Session, error)
 	SignOut(ctx context.Context) error
 	Permissions(ctx context.Context) (*desktop.Permissions, error)
+	Cancel(at *desktop.Attempt)
 }
 
 // state is what the window shows.
@@ -64,6 +65,7 @@ type window struct {
 	async  func(func()) // runs a server call off the UI thread
 
 	state   state
+	attempt *desktop.Attempt   // the sign-in in progress, in stateWaiting
 	gen     int                // bumped when the user leaves a state, so late answers are dropped
 	cancel  context.CancelFunc // cancels the server call in flight, if any
 	notices []string           // shown small at the bottom: where the token is kept, warnings
@@ -138,9 +140,13 @@ func newWindow(a auth, server string, log io.Writer, async func(func())) *window
 	w.rules = container.NewVBox()
 	w.signOutBtn = widget.NewButton("Sign out", w.signOut)
 	w.signedIn = container.NewBorder(
-		container.NewVBox(w.name, w.email, w.roles, widget.NewLabelWithStyle("Permissions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})),
+		container.NewVBox(w.name, w.email),
 		w.signOutBtn, nil, nil,
-		container.NewVScroll(w.rules),
+		container.NewVScroll(container.NewVBox(
+			w.roles,
+			widget.NewLabelWithStyle("Permissions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			w.rules,
+		)),
 	)
 
 	body := container.NewStack(w.checking, w.signedOut, w.waiting, w.signedIn)
@@ -236,7 +242,7 @@ func (w *window) start() {
 			return func() {
 				w.show(stateSignedOut)
 				if !errors.Is(err, desktop.ErrSignedOut) {
-					w.showError(fmt.Sprintf("Could not check your sign-in with %s: %v", w.server, err))
+					w.showError(fmt.Sprintf("Could not check your sign-in with %s: %s", w.server, plain(err)))
 				}
 			}
 		}
@@ -251,7 +257,7 @@ func (w *window) loadAccount(ctx context.Context, sess *desktop.Session) func() 
 	return func() {
 		w.showAccount(sess, perms)
 		if err != nil {
-			w.showError(fmt.Sprintf("You are signed in, but your permissions could not be loaded: %v", err))
+			w.showError(fmt.Sprintf("You are signed in, but your permissions could not be loaded: %s", plain(err)))
 		}
 	}
 }
@@ -281,6 +287,7 @@ func (w *window) showAccount(sess *desktop.Session, perms *desktop.Permissions) 
 	}
 	w.roles.SetText(roles)
 	w.codeEntry.SetText("")
+	w.attempt = nil
 	w.show(stateSignedIn)
 }
 
@@ -293,14 +300,18 @@ func (w *window) signIn() {
 		return func() {
 			w.signInBtn.Enable()
 			if att == nil {
-				w.showError(fmt.Sprintf("Could not start signing in: %v", errOrUnknown(err)))
+				w.showError(fmt.Sprintf("Could not start signing in: %s", plain(err)))
 				return
 			}
+			w.attempt = att
 			w.signInURL.SetText(att.URL)
 			w.codeEntry.SetText("")
 			w.show(stateWaiting)
 			if err != nil {
-				w.showError(fmt.Sprintf("Could not open your browser (%v). Open the address below in it yourself.", err))
+				if inner := errors.Unwrap(err); inner != nil {
+					err = inner // the address is below; the wrapper repeats it
+				}
+				w.showError(fmt.Sprintf("Could not open your browser (%s). Open the address below in it yourself.", plain(err)))
 			}
 		}
 	})
@@ -335,7 +346,7 @@ func (w *window) finish(exchange func(context.Context) (*desktop.Session, error)
 		if err != nil {
 			return func() {
 				w.codeBtn.Enable()
-				w.showError(fmt.Sprintf("Signing in did not work: %v", err))
+				w.showError(fmt.Sprintf("Signing in did not work: %s", plain(err)))
 			}
 		}
 		show := w.loadAccount(ctx, sess)
@@ -353,6 +364,10 @@ func (w *window) cancelSignIn() {
 		w.cancel = nil
 	}
 	w.gen++
+	if w.attempt != nil {
+		w.auth.Cancel(w.attempt)
+		w.attempt = nil
+	}
 	w.codeBtn.Enable()
 	w.showError("")
 	w.show(stateSignedOut)
@@ -367,7 +382,7 @@ func (w *window) signOut() {
 		return func() {
 			w.signOutBtn.Enable()
 			if err != nil {
-				w.showError(fmt.Sprintf("Could not sign out: %v", err))
+				w.showError(fmt.Sprintf("Could not sign out: %s", plain(err)))
 				return
 			}
 			w.show(stateSignedOut)
@@ -375,9 +390,10 @@ func (w *window) signOut() {
 	})
 }
 
-func errOrUnknown(err error) error {
+// plain returns err's message without the "desktop: " prefixes of client/desktop, for people.
+func plain(err error) string {
 	if err == nil {
-		return errors.New("no sign-in address was returned")
+		return "unknown error"
 	}
-	return err
+	return strings.ReplaceAll(err.Error(), "desktop: ", "")
 }

@@ -11,7 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
-	desktop "github.com/kragauth/krag/cmd/krag-desktop/internal/desktopstub"
+	"github.com/kragauth/krag/client/desktop"
 )
 
 // fakeAuth answers as configured and records what the window asked.
@@ -29,7 +29,10 @@ type fakeAuth struct {
 	handled   []string
 	codes     []string
 	signedOut int
+	cancelled []*desktop.Attempt
 }
+
+func (f *fakeAuth) Cancel(at *desktop.Attempt) { f.cancelled = append(f.cancelled, at) }
 
 const signInURL = "http://krag.test/desktop?client_id=krag-desktop&state=s1"
 
@@ -278,6 +281,9 @@ func TestCancel(t *testing.T) {
 	test.Tap(h.w.signInBtn)
 	test.Tap(h.w.cancelBtn)
 	h.wantState(stateSignedOut)
+	if len(f.cancelled) != 1 || f.cancelled[0].URL != signInURL {
+		t.Errorf("App.Cancel got %v", f.cancelled)
+	}
 	h.w.handleURL("krag-desktop://auth/callback#token=abc")
 	h.wantError("no sign-in is in progress")
 	if len(f.handled) != 0 {
