@@ -16,7 +16,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -97,6 +99,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer func() { signal.Stop(sigs); close(sigs) }()
+
 	fa := app.NewWithID(appID)
 	win := fa.NewWindow(title)
 	w := newWindow(flow, serverURL, stdout, nil)
@@ -116,6 +122,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		go func() {
 			for raw := range inst.URLs() {
 				fyne.Do(func() { w.handleURL(raw) })
+			}
+		}()
+		go func() {
+			if _, ok := <-sigs; ok {
+				fyne.Do(fa.Quit) // then the deferred Close removes the instance's socket
 			}
 		}()
 	})
