@@ -125,11 +125,13 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// The OS starts a second copy with the link; it forwards it and exits at once.
-	second := exec.CommandContext(ctx, desktopBin, link)
+	sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+	second := exec.CommandContext(sctx, desktopBin, link)
 	second.Env = append(os.Environ(), appEnv...)
 	out, err := second.CombinedOutput()
+	scancel()
 	if err != nil {
-		t.Fatalf("second krag-desktop %s: %v\n%s", link, err, out)
+		t.Fatalf("second krag-desktop %s (it should forward the link and exit 0): %v\n%s", link, err, out)
 	}
 	primary.waitLine(t, ctx, "state: signed-in as "+name)
 	screenshot(t, shots, display, "desktop-signed-in.png")

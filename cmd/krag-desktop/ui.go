@@ -233,6 +233,7 @@ func (w *window) call(f func(ctx context.Context) func()) {
 // start asks the server whether the stored sign-in is still good.
 func (w *window) start() {
 	if w.auth == nil {
+		w.show(stateSignedOut) // with the sign-in button disabled
 		return
 	}
 	w.show(stateChecking)

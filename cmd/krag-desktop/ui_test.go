@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -338,6 +339,7 @@ func TestNoAuth(t *testing.T) {
 	h := newHarness(t, nil)
 	h.w.showError("Krag Desktop cannot start: no passphrase")
 	h.wantState(stateSignedOut)
+	h.wantLog("state: signed-out")
 	h.wantError("no passphrase")
 	if !h.w.signInBtn.Disabled() {
 		t.Error("sign-in button enabled without a sign-in flow")
@@ -353,5 +355,24 @@ func TestNotices(t *testing.T) {
 	h.w.addNotice("no keyring")
 	if !h.w.footer.Visible() || h.w.footer.Text != "Token kept in an encrypted file\nno keyring" {
 		t.Errorf("footer %q visible=%v", h.w.footer.Text, h.w.footer.Visible())
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--help"}, 0},
+		{[]string{"--bogus"}, 2},
+		{[]string{"krag-desktop://a", "krag-desktop://b"}, 2},
+	} {
+		var stderr bytes.Buffer
+		if code := run(tc.args, io.Discard, &stderr); code != tc.code {
+			t.Errorf("run(%q) = %d, want %d; stderr:\n%s", tc.args, code, tc.code, &stderr)
+		}
+		if !strings.Contains(stderr.String(), "usage: krag-desktop") {
+			t.Errorf("run(%q) printed no usage:\n%s", tc.args, &stderr)
+		}
 	}
 }
