@@ -411,3 +411,31 @@ func TestDeviceFlow(t *testing.T) {
 		}
 	})
 }
+
+// FuzzHandleURL: whatever URL the OS hands over, HandleURL of an app with no sign-in in
+// progress fails without a request (the HTTP client would fail the test) and never panics.
+func FuzzHandleURL(f *testing.F) {
+	f.Add("krag-test://auth/callback#token=" + electron.EncodeToken("abcdefghijklmnopqrstuvwxyzABCDEF", "state"))
+	f.Add("krag-test://auth/callback?token=e30")
+	f.Add("krag-test:/auth/callback#token=%zz")
+	f.Add("http://127.0.0.1:1/callback?token=x")
+	f.Add("krag-test://auth/callback#token=" + strings.Repeat("A", 4096))
+	noNetwork := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		f.Errorf("HandleURL sent a request to %s", r.URL)
+		return nil, errors.New("no network in this test")
+	})}
+	a, err := desktop.New(desktop.Config{BaseURL: "http://krag.invalid", ClientID: "test-app", Scheme: "krag-test",
+		Store: &memStore{}, HTTPClient: noNetwork})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if _, err := a.HandleURL(context.Background(), raw); err == nil {
+			t.Fatalf("HandleURL(%q) succeeded with no sign-in in progress", raw)
+		}
+	})
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
