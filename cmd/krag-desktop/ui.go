@@ -79,6 +79,7 @@ type window struct {
 	signedIn    *fyne.Container
 	signInBtn   *widget.Button
 	signInURL   *widget.Label
+	copyBtn     *widget.Button
 	codeEntry   *widget.Entry
 	codeBtn     *widget.Button
 	cancelBtn   *widget.Button
@@ -118,6 +119,9 @@ func newWindow(a auth, server string, log io.Writer, async func(func())) *window
 	w.signInURL = widget.NewLabel("")
 	w.signInURL.Selectable = true
 	w.signInURL.Wrapping = fyne.TextWrapBreak
+	w.copyBtn = widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(w.signInURL.Text)
+	})
 	w.codeEntry = widget.NewEntry()
 	w.codeEntry.SetPlaceHolder("Paste code")
 	w.codeEntry.OnSubmitted = func(string) { w.submitCode() }
@@ -127,7 +131,7 @@ func newWindow(a auth, server string, log io.Writer, async func(func())) *window
 	hint.Wrapping = fyne.TextWrapWord
 	w.waiting = container.NewVBox(
 		heading("Continue in your browser…"),
-		w.signInURL,
+		container.NewBorder(nil, nil, nil, container.NewCenter(w.copyBtn), w.signInURL),
 		hint,
 		container.NewBorder(nil, nil, nil, w.codeBtn, w.codeEntry),
 		w.cancelBtn,

@@ -202,6 +202,10 @@ func TestSignInDeepLink(t *testing.T) {
 	if h.w.signInURL.Text != signInURL || !h.w.signInURL.Selectable {
 		t.Errorf("sign-in URL %q selectable=%v", h.w.signInURL.Text, h.w.signInURL.Selectable)
 	}
+	test.Tap(h.w.copyBtn)
+	if got := fyne.CurrentApp().Clipboard().Content(); got != signInURL {
+		t.Errorf("Copy put %q on the clipboard", got)
+	}
 	link := "krag-desktop://auth/callback#token=abc"
 	h.w.handleURL(link)
 	if len(f.handled) != 1 || f.handled[0] != link {
