@@ -59,17 +59,18 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	serverURL := strings.TrimRight(*server, "/")
 
-	inst, forwarded, err := desktop.Single(appName, fs.Args())
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
-		return 1
-	}
-	if forwarded {
-		return 0 // the running copy has the link now
-	}
-	defer inst.Close()
-
 	var notices []string
+	inst, forwarded, err := desktop.Single(appName, fs.Args())
+	switch {
+	case forwarded:
+		return 0 // the running copy has the link now
+	case err != nil:
+		// Deep links cannot reach this window, but pasting the code still works.
+		fmt.Fprintf(stderr, "%s: %v\n", appName, err)
+		notices = append(notices, fmt.Sprintf("%s:// links cannot reach this window (%s): paste the code instead.", appName, plain(err)))
+	default:
+		defer inst.Close()
+	}
 	if !*noRegister {
 		if err := register(); err != nil {
 			notices = append(notices, fmt.Sprintf("%s:// links are not set up (%s): paste the code instead.", appName, plain(err)))
@@ -119,11 +120,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		for _, raw := range fs.Args() {
 			w.handleURL(raw) // no sign-in can be in progress yet: says so
 		}
-		go func() {
-			for raw := range inst.URLs() {
-				fyne.Do(func() { w.handleURL(raw) })
-			}
-		}()
+		if inst != nil {
+			go func() {
+				for raw := range inst.URLs() {
+					fyne.Do(func() { w.handleURL(raw) })
+				}
+			}()
+		}
 		go func() {
 			if _, ok := <-sigs; ok {
 				fyne.Do(fa.Quit) // then the deferred Close removes the instance's socket
