@@ -3,12 +3,14 @@
 #
 # Installs what it needs (MariaDB from Debian's packages, PostgreSQL if absent, Chromium for
 # web/'s and internal/e2e's browser tests, gnome-keyring and xdg-utils for client/desktop,
+# xorg-dev, Xvfb and xdotool for cmd/krag-desktop,
 # Node.js packages for compat/ and access/difftest/ from npm), starts
 # MariaDB and PostgreSQL on loopback with throwaway data (scripts/services.sh), then runs:
 #   1. gofmt and go vet
 #   2. go test -race ./... on SQLite, then again with KRAG_TEST_DATABASE=mysql and =postgres
 #      (storetest runs on all three every time; web/'s Chromium tests on the SQLite pass only)
-#   3. the MariaDB outage test, alone
+#   3. cmd/krag-desktop (a separate module, Fyne): vet, widget tests and its end-to-end test
+#      under Xvfb (compiled in the background meanwhile); the MariaDB outage test, alone
 #   4. each fuzz target for $FUZZTIME (default 10s; FUZZTIME=0 skips)
 #   5. access/difftest/: `krag access eval` against the real @casl/ability 7.0.1, ≥ 10,000
 #      random checks (the seed is printed; DIFFTEST_SEED=S reruns one)
@@ -47,6 +49,15 @@ if ! command -v gnome-keyring-daemon >/dev/null || ! command -v xdg-mime >/dev/n
   APT_UPDATED=1
 fi
 
+# cmd/krag-desktop (its own module): Fyne needs cgo with the X11 and OpenGL headers; its
+# end-to-end test runs the app in Xvfb and presses its buttons with xdotool.
+if ! dpkg -s xorg-dev >/dev/null 2>&1 || ! command -v Xvfb >/dev/null || ! command -v xdotool >/dev/null; then
+  step "installing xorg-dev, Xvfb and xdotool (apt) for cmd/krag-desktop"
+  [[ -n ${APT_UPDATED:-} ]] || apt-get update -qq
+  apt-get install -y -qq --no-install-recommends xorg-dev libgl1-mesa-dev libgl1-mesa-dri gcc xvfb x11-utils xdotool imagemagick >/dev/null
+  APT_UPDATED=1
+fi
+
 BACKENDS=(sqlite)
 if [[ -z ${SKIP_SERVICES:-} ]]; then
   step "starting MariaDB and PostgreSQL"
@@ -63,12 +74,21 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' 
 if [[ -n $unformatted ]]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
 
+# Fyne's first compile is one long serial cgo step (minutes); it runs beside the Go tests.
+DESKTOP_LOG=$(mktemp)
+(cd cmd/krag-desktop && go vet ./... && go test -count=1 -run '^$' ./...) >"$DESKTOP_LOG" 2>&1 &
+DESKTOP_BUILD=$!
+
 # The outage test stops the shared MariaDB, so it runs alone below.
 PKGS=$(go list ./... | grep -v /internal/outage)
 for b in "${BACKENDS[@]}"; do
   step "go test -race ./... on $b"
   KRAG_TEST_DATABASE=$b go test -race -count=1 $PKGS
 done
+
+step "cmd/krag-desktop: vet, widget tests, and the sign-in end to end under Xvfb"
+if ! wait $DESKTOP_BUILD; then cat "$DESKTOP_LOG"; exit 1; fi
+(cd cmd/krag-desktop && KRAG_DESKTOP_E2E=1 go test -count=1 ./...)
 
 if [[ -z ${SKIP_SERVICES:-} ]]; then
   step "MariaDB outage under load"
