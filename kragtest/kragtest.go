@@ -9,6 +9,7 @@ package kragtest
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -124,4 +125,28 @@ func (s *Server) Client(t testing.TB) *client.Client {
 		t.Fatalf("kragtest: %v", err)
 	}
 	return c
+}
+
+// BearerEmail asks GET <baseURL>/api/auth/get-session with token as "Authorization: Bearer"
+// (plugin/bearer) and returns the session's user's email, "" when the answer is null.
+func BearerEmail(t testing.TB, baseURL, token string) string {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, baseURL+"/api/auth/get-session", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("kragtest: get-session: %v", err)
+	}
+	defer res.Body.Close()
+	var out *struct{ User struct{ Email string } }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+		t.Fatalf("kragtest: get-session answer: %v", err)
+	}
+	if out == nil {
+		return ""
+	}
+	return out.User.Email
 }

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/kragauth/krag/internal/browsertest"
 	"github.com/kragauth/krag/internal/testdb"
 )
 
@@ -36,20 +36,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// chromiumPath finds Chromium: $KRAG_CHROMIUM, else Debian's /usr/bin/chromium, else the
-// usual names on PATH.
-func chromiumPath() string {
-	if p := os.Getenv("KRAG_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // needBrowser returns the shared browser's context, starting it on first use. Without
 // Chromium the test is skipped, except under KRAG_CI=1, where it fails (scripts/test.sh
 // installs Chromium). The browser tests run on the SQLite pass of CI only: the pages do not
@@ -62,7 +48,7 @@ func needBrowser(t *testing.T) context.Context {
 	if b := testdb.Backend(); b != "sqlite" {
 		t.Skipf("browser tests run with KRAG_TEST_DATABASE=sqlite only (this pass: %s)", b)
 	}
-	path := chromiumPath()
+	path := browsertest.ChromiumPath()
 	if path == "" {
 		if testdb.CI() {
 			t.Fatal("Chromium is not installed, and KRAG_CI=1 requires the browser tests (scripts/test.sh installs it: apt-get install chromium)")

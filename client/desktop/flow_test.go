@@ -2,7 +2,6 @@ package desktop_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -108,24 +107,6 @@ func (e *env) approve(signInURL, client string) *electron.Grant {
 	return g
 }
 
-// sessionOf asks get-session with token as bearer; "" for no session.
-func (e *env) sessionOf(token string) string {
-	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/auth/get-session", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out *struct{ User struct{ Email string } }
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	if out == nil {
-		return ""
-	}
-	return out.User.Email
-}
-
 func TestDeepLinkSignInAndOut(t *testing.T) {
 	e := start(t)
 	var opened string
@@ -152,7 +133,7 @@ func TestDeepLinkSignInAndOut(t *testing.T) {
 	if !strings.Contains(tok, ".") {
 		t.Errorf("stored token %q is not the signed form from set-auth-token", tok)
 	}
-	if got := e.sessionOf(tok); got != "ada@example.com" {
+	if got := kragtest.BearerEmail(t, e.srv.URL, tok); got != "ada@example.com" {
 		t.Fatalf("get-session with the stored token = %q", got)
 	}
 	// The same link again: the sign-in is over.
@@ -162,7 +143,7 @@ func TestDeepLinkSignInAndOut(t *testing.T) {
 	if err := a.SignOut(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.sessionOf(tok); got != "" {
+	if got := kragtest.BearerEmail(t, e.srv.URL, tok); got != "" {
 		t.Errorf("after SignOut the server still accepts the token (%q)", got)
 	}
 	if _, err := st.Get(); !errors.Is(err, desktop.ErrNoToken) {
@@ -272,8 +253,8 @@ func TestLoopback(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, _ := st.Get()
-	if s.Email != "ada@example.com" || e.sessionOf(tok) != "ada@example.com" {
-		t.Fatalf("session %+v; get-session %q", s, e.sessionOf(tok))
+	if s.Email != "ada@example.com" || kragtest.BearerEmail(t, e.srv.URL, tok) != "ada@example.com" {
+		t.Fatalf("session %+v; get-session %q", s, kragtest.BearerEmail(t, e.srv.URL, tok))
 	}
 	if len(said) == 0 {
 		t.Error("no progress was reported")
@@ -357,7 +338,7 @@ func TestDeviceFlow(t *testing.T) {
 			t.Errorf("polled %d times, want 2 (pending, then approved)", len(sleeps))
 		}
 		tok, _ := st.Get()
-		if e.sessionOf(tok) != "ada@example.com" {
+		if kragtest.BearerEmail(t, e.srv.URL, tok) != "ada@example.com" {
 			t.Error("the device's token is not a session get-session accepts")
 		}
 	})

@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kragauth/krag/client/desktop"
+	"github.com/kragauth/krag/internal/browsertest"
 )
 
 // TestEndToEnd signs in for real: krag serve on a temporary SQLite database, krag-desktop in
@@ -45,7 +46,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("%s is not installed (apt-get install xvfb xdotool imagemagick): %v", tool, err)
 		}
 	}
-	chromium := chromiumPath()
+	chromium := browsertest.ChromiumPath()
 	if chromium == "" {
 		t.Fatal("Chromium is not installed (apt-get install chromium), or set KRAG_CHROMIUM")
 	}
@@ -256,19 +257,6 @@ func signInInBrowser(t *testing.T, ctx context.Context, chromium, signInURL, ema
 		t.Fatal(err)
 	}
 	return link, strings.TrimSpace(code)
-}
-
-// chromiumPath returns $KRAG_CHROMIUM, else the first Chromium found.
-func chromiumPath() string {
-	if p := os.Getenv("KRAG_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
 }
 
 // goBuild builds pkg into out, from the module in dir.

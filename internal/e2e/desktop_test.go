@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kragauth/krag/client/desktop"
+	"github.com/kragauth/krag/kragtest"
 )
 
 const (
@@ -188,24 +188,6 @@ func (w *world) storedToken() string {
 	return tok
 }
 
-// sessionEmail asks get-session with token as bearer; "" for no session.
-func (w *world) sessionEmail(token string) string {
-	w.t.Helper()
-	req, _ := http.NewRequest("GET", w.server+"/api/auth/get-session", nil)
-	req.Header.Set("Authorization", "Bearer "+token)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out *struct{ User struct{ Email string } }
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	if out == nil {
-		return ""
-	}
-	return out.User.Email
-}
-
 // approveInBrowser opens the sign-in address in the tab, signs in on Krag's page when asked
 // and continues on the app's consent page.
 func approveInBrowser(t *testing.T, ctx context.Context, signIn string) {
@@ -266,7 +248,7 @@ func TestDeepLink(t *testing.T) {
 		t.Errorf("krag login said %q", l.out.String())
 	}
 	tok := w.storedToken()
-	if got := w.sessionEmail(tok); got != userEmail {
+	if got := kragtest.BearerEmail(t, w.server, tok); got != userEmail {
 		t.Fatalf("get-session with the stored token: %q", got)
 	}
 	if out := w.run(nil, "whoami"); !strings.Contains(out, userEmail) {
@@ -281,7 +263,7 @@ func TestDeepLink(t *testing.T) {
 	if out := w.run(nil, "logout"); !strings.Contains(out, "Signed out") {
 		t.Errorf("logout: %q", out)
 	}
-	if got := w.sessionEmail(tok); got != "" {
+	if got := kragtest.BearerEmail(t, w.server, tok); got != "" {
 		t.Errorf("after logout the server still accepts the token (%q)", got)
 	}
 }
@@ -308,7 +290,7 @@ func TestLoopback(t *testing.T) {
 	if err := l.wait(t); err != nil {
 		t.Fatalf("krag login: %v\nstderr:\n%s", err, l.errb.String())
 	}
-	if got := w.sessionEmail(w.storedToken()); got != userEmail {
+	if got := kragtest.BearerEmail(t, w.server, w.storedToken()); got != userEmail {
 		t.Fatalf("get-session with the stored token: %q", got)
 	}
 	if !strings.Contains(l.errb.String(), "encrypted") {
@@ -377,7 +359,7 @@ func TestDevice(t *testing.T) {
 	if err := l.wait(t); err != nil {
 		t.Fatalf("krag login --device: %v\nstderr:\n%s", err, l.errText())
 	}
-	if got := w.sessionEmail(w.storedToken()); got != userEmail {
+	if got := kragtest.BearerEmail(t, w.server, w.storedToken()); got != userEmail {
 		t.Fatalf("get-session with the device's token: %q", got)
 	}
 

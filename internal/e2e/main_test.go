@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/kragauth/krag/internal/browsertest"
 	"github.com/kragauth/krag/internal/testdb"
 )
 
@@ -53,13 +54,7 @@ func needBrowser(t *testing.T) context.Context {
 	if b := testdb.Backend(); b != "sqlite" {
 		t.Skipf("end-to-end tests run with KRAG_TEST_DATABASE=sqlite only (this pass: %s)", b)
 	}
-	path := os.Getenv("KRAG_CHROMIUM")
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if path != "" {
-			break
-		}
-		path, _ = exec.LookPath(name)
-	}
+	path := browsertest.ChromiumPath()
 	if path == "" {
 		if testdb.CI() {
 			t.Fatal("Chromium is not installed, and KRAG_CI=1 requires the end-to-end tests (apt-get install chromium)")

@@ -191,24 +191,6 @@ func (a app) body(code string) map[string]any {
 	return map[string]any{"token": code, "state": a.state, "code_verifier": a.verifier}
 }
 
-// getSession asks get-session with a bearer token and returns the user's email ("" for null).
-func (e *env) getSession(bearerToken string) string {
-	e.t.Helper()
-	req, _ := http.NewRequest("GET", e.srv.URL+"/api/auth/get-session", nil)
-	req.Header.Set("Authorization", "Bearer "+bearerToken)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var out *struct{ User struct{ Email string } }
-	_ = json.NewDecoder(res.Body).Decode(&out)
-	if out == nil {
-		return ""
-	}
-	return out.User.Email
-}
-
 func TestSignUpThenExchange(t *testing.T) {
 	e := start(t, electron.Options{})
 	a := newApp("electron")
@@ -228,10 +210,10 @@ func TestSignUpThenExchange(t *testing.T) {
 	if signed == "" {
 		t.Fatal("exchange set no set-auth-token (bearer)")
 	}
-	if got := e.getSession(signed); got != "ada@example.com" {
+	if got := kragtest.BearerEmail(t, e.srv.URL, signed); got != "ada@example.com" {
 		t.Fatalf("get-session with the exchanged token = %q", got)
 	}
-	if got := e.getSession(out.Token); got != "ada@example.com" {
+	if got := kragtest.BearerEmail(t, e.srv.URL, out.Token); got != "ada@example.com" {
 		t.Fatalf("get-session with the raw token = %q", got)
 	}
 }
