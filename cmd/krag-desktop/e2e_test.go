@@ -108,7 +108,7 @@ func TestEndToEnd(t *testing.T) {
 	primary.waitLine(t, ctx, "state: signed-out")
 	win := xdotool(t, ctx, display, "search", "--sync", "--onlyvisible", "--name", "^Krag Desktop$")
 	win = strings.Fields(win)[0]
-	screenshot(t, shots, display, "desktop-signed-out.png")
+	screenshot(t, shots, display, "krag-desktop-signed-out.png")
 
 	// Sign in with the keyboard: Tab focuses the first button, space presses it.
 	xdotool(t, ctx, display, "windowfocus", "--sync", win)
@@ -118,7 +118,7 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(signInURL, server+"/desktop?") {
 		t.Fatalf("the browser was opened at %q, want %s/desktop?…", signInURL, server)
 	}
-	screenshot(t, shots, display, "desktop-waiting.png")
+	screenshot(t, shots, display, "krag-desktop-waiting.png")
 
 	link, code := signInInBrowser(t, ctx, chromium, signInURL, email, password)
 	if !strings.HasPrefix(link, "krag-desktop://auth/callback#token=") || code == "" {
@@ -135,7 +135,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("second krag-desktop %s (it should forward the link and exit 0): %v\n%s", link, err, out)
 	}
 	primary.waitLine(t, ctx, "state: signed-in as "+name)
-	screenshot(t, shots, display, "desktop-signed-in.png")
+	screenshot(t, shots, display, "krag-desktop-signed-in.png")
 
 	// The token the app stored is a live session of Ada's.
 	files, _ := filepath.Glob(filepath.Join(home, ".config", "krag", "*.enc"))
