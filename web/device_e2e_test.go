@@ -89,8 +89,8 @@ type deviceToken struct {
 }
 
 // poll asks POST /device/token once, after waiting out the polling interval on the site's
-// clock (a poll sooner than that is slow_down). The body is JSON: as in Better Auth, only
-// /device/code also accepts a form (shared/spec/better-auth-plugins.md §1.1).
+// clock (a poll sooner than that is slow_down). The body is JSON, as Better Auth's client
+// sends it (Krag also takes RFC 8628's form body there; plugin/deviceauth tests that).
 func (d *device) poll() (int, deviceToken) {
 	d.t.Helper()
 	d.site.Clock.Advance(time.Duration(d.auth.Interval) * time.Second)

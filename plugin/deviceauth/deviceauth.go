@@ -19,8 +19,10 @@
 // without raising the interval (RFC 8628 §3.5 asks for 5 more seconds); the interval in force
 // stays the one the device was given.
 //
-// Where Krag differs: a form body of /device/code with a repeated field keeps its first value
-// (Better Auth answers invalid_request).
+// Where Krag differs: /device/token takes RFC 8628 §3.4's form body as well as JSON (Better
+// Auth 1.7.25 answers a form 415, so RFC clients such as golang.org/x/oauth2 fail against it);
+// a form body with a repeated field keeps its first value (Better Auth answers
+// invalid_request).
 package deviceauth
 
 import (
@@ -119,7 +121,9 @@ func (p *Plugin) Init(s *krag.Setup) error {
 	}
 	s.Table(Table())
 	s.Handle(krag.Route{Method: "POST", Path: "/device/code", Form: true, Handler: p.handleCode})
-	s.Handle(krag.Route{Method: "POST", Path: "/device/token", Validate: validateToken, Handler: p.handleToken})
+	// RFC 8628 §3.4 clients (golang.org/x/oauth2 among them) poll with a form body; Better
+	// Auth 1.7.25 answers those 415, Krag takes both.
+	s.Handle(krag.Route{Method: "POST", Path: "/device/token", Form: true, Validate: validateToken, Handler: p.handleToken})
 	s.Handle(krag.Route{Method: "GET", Path: "/device", Session: krag.SessionOptional, Validate: validateVerify, Handler: p.handleVerify})
 	s.Handle(krag.Route{Method: "POST", Path: "/device/approve", Session: krag.SessionOptional, Validate: krag.NeedStrings("userCode"), Handler: p.handleApprove})
 	s.Handle(krag.Route{Method: "POST", Path: "/device/deny", Session: krag.SessionOptional, Validate: krag.NeedStrings("userCode"), Handler: p.handleDeny})
