@@ -203,7 +203,7 @@ func TestBrowserDeviceApprove(t *testing.T) {
 	d2 := newDevice(t, s, "acme-tv", "")
 	typed := strings.ToLower(d2.auth.UserCode[:4] + "-" + d2.auth.UserCode[4:])
 	tb.enterDeviceCode(typed)
-	tb.wantDevicePrompt(typed, "acme-tv")
+	tb.wantDevicePrompt(d2.auth.UserCode, "acme-tv") // shown as the device shows it, not as typed
 	tb.submit("#main form[action='/device'] button[value=approve]")
 	if n := tb.text(".alert-success"); !strings.HasPrefix(n, "The device is connected to your account.") {
 		t.Errorf("notice after Approve of a typed code = %q", n)

@@ -82,7 +82,7 @@ func (s *site) devicePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.deviceFailed(w, r, f, err)
 	}
-	code := &deviceCodeView{UserCode: f.Value("user_code"), Status: cs.Status,
+	code := &deviceCodeView{UserCode: cs.UserCode, Status: cs.Status,
 		ClientID: cs.ClientID, Scope: cs.Scope, Pending: cs.Status == deviceauth.StatusPending && cs.Claimed}
 	if cs.Status == deviceauth.StatusPending && !cs.Claimed {
 		return s.deviceFailed(w, r, f, deviceauth.ErrClaimedByOther)

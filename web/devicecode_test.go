@@ -48,6 +48,9 @@ func TestDevicePage(t *testing.T) {
 	if !p.has("acme-cli") || !p.has("openid profile") || !p.has(`value="approve"`) || !p.has(`value="deny"`) {
 		t.Fatalf("code page lacks the client, scope or buttons:\n%s", p.Body)
 	}
+	if !p.has("Code "+a.UserCode) || p.has("Code "+typed) {
+		t.Errorf("the code is not shown as the device shows it (%s):\n%s", a.UserCode, p.Body)
+	}
 
 	bob := s.newClient(t)
 	bob.signUp("Bob", "Babbage", "bob@example.com", "password-123")

@@ -283,6 +283,8 @@ func (p *Plugin) Token(ctx context.Context, clientID, deviceCode string, in krag
 
 // CodeStatus is what GET /device tells about a user code.
 type CodeStatus struct {
+	// UserCode is the code as the device shows it ("ABCDEFGH"), whatever form it was typed in.
+	UserCode string
 	// Status is StatusPending, StatusApproved or StatusDenied.
 	Status string
 	// Claimed reports whether the code belongs to the user who asked; ClientID and Scope are
@@ -316,7 +318,7 @@ func (p *Plugin) Lookup(ctx context.Context, userCode, userID string) (*CodeStat
 			r.userID = userID
 		}
 	}
-	cs := &CodeStatus{Status: r.status}
+	cs := &CodeStatus{UserCode: r.userCode, Status: r.status}
 	if userID != "" && r.userID == userID {
 		cs.Claimed, cs.ClientID, cs.Scope = true, r.clientID, r.scope
 	}
