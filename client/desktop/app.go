@@ -444,7 +444,8 @@ func random(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// challenge is the S256 code challenge of verifier (RFC 7636 §4.2).
+// challenge is the S256 code challenge of verifier (RFC 7636 §4.2). It and decodeToken repeat
+// plugin/electron's Challenge and DecodeToken on purpose: an app must not link the server.
 func challenge(verifier string) string {
 	sum := sha256.Sum256([]byte(verifier))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
