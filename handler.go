@@ -62,12 +62,17 @@ func (a *Auth) buildRoutes(setup *Setup) error {
 		}
 		r.after = append(r.after, hs...)
 	}
-	if len(setup.afterAll) > 0 {
+	for _, m := range setup.afterAll {
+		add := func(r *route) {
+			if m.match == nil || m.match(r.name) {
+				r.after = append(r.after, m.hook)
+			}
+		}
 		for _, r := range a.routes {
-			r.after = append(r.after, setup.afterAll...)
+			add(r)
 		}
 		for _, r := range a.params {
-			r.after = append(r.after, setup.afterAll...)
+			add(r)
 		}
 	}
 	return nil

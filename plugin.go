@@ -37,7 +37,7 @@ type Setup struct {
 	rateRules map[string]RateLimitRule
 	origins   []string
 	sources   []TokenSource
-	afterAll  []RequestHook
+	afterAll  []matchedHook
 	errs      []error
 }
 
@@ -97,7 +97,20 @@ func (s *Setup) After(route string, h RequestHook) { s.after[route] = append(s.a
 // AfterEvery adds a hook run after every route's handler succeeded (core and plugin routes),
 // after the route's own after hooks: Better Auth's after hooks whose matcher accepts every
 // endpoint, such as the bearer plugin's set-auth-token header.
-func (s *Setup) AfterEvery(h RequestHook) { s.afterAll = append(s.afterAll, h) }
+func (s *Setup) AfterEvery(h RequestHook) { s.afterAll = append(s.afterAll, matchedHook{nil, h}) }
+
+// AfterMatching adds a hook run after the handler of every route whose name ("POST
+// /sign-in/email") match accepts: Better Auth's after hooks with a path matcher. match runs
+// once per route when the Auth is built, not per request, so routes it refuses pay nothing.
+func (s *Setup) AfterMatching(match func(route string) bool, h RequestHook) {
+	s.afterAll = append(s.afterAll, matchedHook{match, h})
+}
+
+// matchedHook is an after hook for the routes match accepts (all when match is nil).
+type matchedHook struct {
+	match func(route string) bool
+	hook  RequestHook
+}
 
 // TokenSource supplies a session from somewhere other than the session_token cookie, such as
 // an Authorization header (plugin/bearer). It returns a value in the session_token cookie's

@@ -209,7 +209,8 @@ func (p *Plugin) Init(s *krag.Setup) error {
 	s.Handle(krag.Route{Method: "GET", Path: "/electron/init-oauth-proxy", Validate: validateInit, Handler: p.handleInit})
 	s.Handle(krag.Route{Method: "POST", Path: "/electron/transfer-user", Session: krag.SessionRequired,
 		Validate: validateTransfer, Handler: p.handleTransfer})
-	s.AfterEvery(p.afterEvery)
+	s.AfterMatching(signInRoute, p.afterSignIn)
+	s.AfterMatching(func(route string) bool { return !signInRoute(route) }, p.renewTransfer)
 	s.ErrorCodes(ErrInvalidClientID, ErrInvalidToken, ErrStateMismatch, ErrMissingCodeChallenge,
 		ErrInvalidCodeVerifier, ErrMissingState, ErrMissingPKCE, ErrInvalidCodeChallenge, ErrInvalidState,
 		ErrInvalidRedirectURI)

@@ -183,28 +183,37 @@ type transfer struct {
 	RedirectURI   string `json:"redirect_uri,omitempty"`
 }
 
-// afterEvery is Better Auth's two after hooks. On a sign-in or sign-up that names a client
-// in its query, it keeps the request in the signed transfer cookie; when such a route
-// created a session, it issues a code for the transfer cookie's (or the query's) request,
-// sets the script-readable cookie and adds electron_authorization_code to a JSON answer.
-// Elsewhere, a new session renews the transfer cookie.
-func (p *Plugin) afterEvery(r *krag.Request) error {
-	_, path, _ := strings.Cut(r.Route(), " ")
-	matched := false
+// signInRoute reports whether the route named route ("POST /sign-in/email") is one after
+// which a new session is handed to a desktop app (Better Auth's hook matcher).
+func signInRoute(route string) bool {
+	_, path, _ := strings.Cut(route, " ")
 	for _, pre := range signInPaths {
 		if strings.HasPrefix(path, pre) {
-			matched = true
-			break
+			return true
 		}
 	}
-	if !matched {
-		if r.NewSession != nil {
-			if v, ok := r.SignedCookie(transferCookie); ok {
-				r.SetSignedCookie(transferCookie, v, p.opts.CodeExpiresIn)
-			}
+	return false
+}
+
+// renewTransfer is Better Auth's hook for the other routes: a new session made elsewhere (a
+// second factor, say) renews the transfer cookie, so that the sign-in it finishes still
+// reaches the app.
+func (p *Plugin) renewTransfer(r *krag.Request) error {
+	if r.NewSession != nil {
+		if v, ok := r.SignedCookie(transferCookie); ok {
+			r.SetSignedCookie(transferCookie, v, p.opts.CodeExpiresIn)
 		}
-		return nil
 	}
+	return nil
+}
+
+// afterSignIn is Better Auth's hook for sign-in, sign-up and callback routes. On a sign-in
+// or sign-up that names a client in its query, it keeps the request in the signed transfer
+// cookie; when the route created a session, it issues a code for the transfer cookie's (or
+// the query's) request, sets the script-readable cookie and adds electron_authorization_code
+// to a JSON answer.
+func (p *Plugin) afterSignIn(r *krag.Request) error {
+	_, path, _ := strings.Cut(r.Route(), " ")
 	q := r.Query()
 	fromQuery := RequestFromQuery(q)
 	if (strings.HasPrefix(path, "/sign-in") || strings.HasPrefix(path, "/sign-up")) && p.clients[fromQuery.ClientID] != nil {
