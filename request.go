@@ -152,6 +152,23 @@ func (r *Request) Redirect(location string) {
 	r.status, r.result, r.location = http.StatusFound, nil, location
 }
 
+// SetExposedHeader sets the response header name to value and lists name in
+// Access-Control-Expose-Headers (once, keeping the names already there), so that a browser
+// script on another origin may read it: Better Auth's set-auth-token, set-auth-jwt, set-ott.
+func (r *Request) SetExposedHeader(name, value string) {
+	h := r.Header()
+	h.Set(name, value)
+	var exposed []string
+	for _, line := range h.Values("Access-Control-Expose-Headers") {
+		for _, n := range strings.Split(line, ",") {
+			if n = strings.TrimSpace(n); n != "" && !strings.EqualFold(n, name) {
+				exposed = append(exposed, n)
+			}
+		}
+	}
+	h.Set("Access-Control-Expose-Headers", strings.Join(append(exposed, name), ", "))
+}
+
 // SetCookie adds a Set-Cookie header line.
 func (r *Request) SetCookie(line string) { r.cookies = append(r.cookies, line) }
 

@@ -100,16 +100,6 @@ func setAuthToken(r *krag.Request) error {
 	if !ok {
 		return nil
 	}
-	h := r.Header()
-	h.Set(HeaderSetAuthToken, v)
-	var exposed []string
-	for _, line := range h.Values("Access-Control-Expose-Headers") {
-		for _, name := range strings.Split(line, ",") {
-			if name = strings.TrimSpace(name); name != "" && !strings.EqualFold(name, HeaderSetAuthToken) {
-				exposed = append(exposed, name)
-			}
-		}
-	}
-	h.Set("Access-Control-Expose-Headers", strings.Join(append(exposed, HeaderSetAuthToken), ", "))
+	r.SetExposedHeader(HeaderSetAuthToken, v)
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/kragauth/krag"
 )
@@ -63,17 +62,7 @@ func (p *Plugin) setHeader(r *krag.Request) error {
 	if err != nil {
 		return err
 	}
-	h := r.Header()
-	h.Set(HeaderName, tok)
-	exposed := []string{}
-	for _, v := range h.Values("Access-Control-Expose-Headers") {
-		for _, name := range strings.Split(v, ",") {
-			if name = strings.TrimSpace(name); name != "" && !strings.EqualFold(name, HeaderName) {
-				exposed = append(exposed, name)
-			}
-		}
-	}
-	h.Set("Access-Control-Expose-Headers", strings.Join(append(exposed, HeaderName), ", "))
+	r.SetExposedHeader(HeaderName, tok)
 	return nil
 }
 

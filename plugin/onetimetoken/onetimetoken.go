@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kragauth/krag"
@@ -185,17 +184,7 @@ func (p *Plugin) setOTTHeader(r *krag.Request) error {
 	if err != nil {
 		return err
 	}
-	h := r.Header()
-	h.Set(HeaderSetOTT, tok)
-	var exposed []string
-	for _, line := range h.Values("Access-Control-Expose-Headers") {
-		for _, name := range strings.Split(line, ",") {
-			if name = strings.TrimSpace(name); name != "" && !strings.EqualFold(name, HeaderSetOTT) {
-				exposed = append(exposed, name)
-			}
-		}
-	}
-	h.Set("Access-Control-Expose-Headers", strings.Join(append(exposed, HeaderSetOTT), ", "))
+	r.SetExposedHeader(HeaderSetOTT, tok)
 	return nil
 }
 
