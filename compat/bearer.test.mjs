@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { createAuthClient } from 'better-auth/client';
 import { oneTimeTokenClient } from 'better-auth/client/plugins';
 import {
-  CookieJar, SESSION_COOKIE, TOKEN_RE, USER_AGENT, assertError, assertOK, newEmail, startKrag,
+  SESSION_COOKIE, TOKEN_RE, USER_AGENT, assertError, assertOK, newEmail, startKrag,
 } from './harness.mjs';
 
 const krag = await startKrag({ env: { KRAG_COOKIE_CACHE: '0' } });
@@ -47,18 +47,8 @@ function bearerClient(initial) {
 
 /** cookieClient returns an official client with oneTimeTokenClient and a cookie jar. */
 function cookieClient() {
-  const jar = new CookieJar();
-  const customFetchImpl = async (input, init = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('origin', krag.url);
-    headers.set('user-agent', USER_AGENT);
-    const cookie = jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const res = await fetch(input, { ...init, headers });
-    jar.store(res.headers.getSetCookie());
-    return res;
-  };
-  return { jar, client: createAuthClient({ baseURL: krag.url, plugins: [oneTimeTokenClient()], fetchOptions: { customFetchImpl } }) };
+  const browser = krag.browser();
+  return { jar: browser.jar, client: browser.clientWith([oneTimeTokenClient()]) };
 }
 
 describe('bearer', () => {

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, test } from 'node:test';
 import { createAuthClient } from 'better-auth/client';
 import { deviceAuthorizationClient } from 'better-auth/client/plugins';
-import { USER_AGENT, assertOK, signUp, startKrag } from './harness.mjs';
+import { assertOK, signUp, startKrag } from './harness.mjs';
 
 const krag = await startKrag({ env: { KRAG_COOKIE_CACHE: '0' } });
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -25,17 +25,7 @@ function deviceClient(token) {
 
 /** userClient returns an official client with deviceAuthorizationClient on browser's cookies. */
 function userClient(browser) {
-  const customFetchImpl = async (input, init = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('origin', krag.url);
-    headers.set('user-agent', USER_AGENT);
-    const cookie = browser.jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const res = await fetch(input, { ...init, headers });
-    browser.jar.store(res.headers.getSetCookie());
-    return res;
-  };
-  return createAuthClient({ baseURL: krag.url, plugins: [deviceAuthorizationClient()], fetchOptions: { customFetchImpl } });
+  return browser.clientWith([deviceAuthorizationClient()]);
 }
 
 /** assertRFC checks a failed call answered with an RFC 8628 body. */

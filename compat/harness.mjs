@@ -380,6 +380,7 @@ export class Browser {
   constructor(baseURL, { jar = new CookieJar(), origin = baseURL } = {}) {
     this.jar = jar;
     this.origin = origin;
+    this.baseURL = baseURL;
     const fetchWithJar = async (input, init = {}) => {
       const headers = new Headers(init.headers);
       headers.set('origin', this.origin);
@@ -390,9 +391,13 @@ export class Browser {
       this.jar.store(res.headers.getSetCookie());
       return res;
     };
-    this.client = createAuthClient({
-      baseURL, fetchOptions: { customFetchImpl: fetchWithJar }, plugins: [adminClient()],
-    });
+    this.fetch = fetchWithJar;
+    this.client = this.clientWith([adminClient()]);
+  }
+
+  /** clientWith returns another official client on this browser's cookies, with plugins. */
+  clientWith(plugins) {
+    return createAuthClient({ baseURL: this.baseURL, fetchOptions: { customFetchImpl: this.fetch }, plugins });
   }
 
   /** sessionToken returns the raw token inside the jar's signed session cookie, or undefined. */

@@ -5,26 +5,15 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { createAuthClient } from 'better-auth/client';
 import { jwtClient } from 'better-auth/client/plugins';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { assertError, assertOK, signUp, startKrag, USER_AGENT } from './harness.mjs';
+import { assertError, assertOK, signUp, startKrag } from './harness.mjs';
 
 const krag = await startKrag();
 
 // jwtBrowser is the official client with jwtClient, sharing a harness browser's cookie jar.
 function jwtBrowser(browser) {
-  const customFetchImpl = async (input, init = {}) => {
-    const headers = new Headers(init.headers);
-    headers.set('origin', browser.origin);
-    headers.set('user-agent', USER_AGENT);
-    const cookie = browser.jar.header();
-    if (cookie) headers.set('cookie', cookie);
-    const res = await fetch(input, { ...init, headers });
-    browser.jar.store(res.headers.getSetCookie());
-    return res;
-  };
-  return createAuthClient({ baseURL: krag.url, fetchOptions: { customFetchImpl }, plugins: [jwtClient()] });
+  return browser.clientWith([jwtClient()]);
 }
 
 const verifyOptions = { issuer: krag.url, audience: krag.url, algorithms: ['EdDSA'] };
