@@ -37,6 +37,9 @@ type Options struct {
 	BasePath string
 	// Origin is sent as the Origin header of every request. Default: the base URL's origin.
 	Origin string
+	// NoCookies makes the Client keep and send no cookies, for apps that authenticate each
+	// call with a bearer token instead (WithBearer).
+	NoCookies bool
 }
 
 // Client talks to one server. It is safe for concurrent use; its cookie jar is shared by all
@@ -68,7 +71,10 @@ func New(baseURL string, o Options) (*Client, error) {
 		c := *hc
 		hc = &c
 	}
-	if hc.Jar == nil {
+	switch {
+	case o.NoCookies:
+		hc.Jar = nil
+	case hc.Jar == nil:
 		jar, _ := cookiejar.New(nil)
 		hc.Jar = jar
 	}
@@ -81,7 +87,7 @@ func New(baseURL string, o Options) (*Client, error) {
 	return &Client{api: u.Scheme + "://" + u.Host + base, origin: origin, hc: hc}, nil
 }
 
-// Jar returns the client's cookie jar.
+// Jar returns the client's cookie jar (nil with Options.NoCookies).
 func (c *Client) Jar() http.CookieJar { return c.hc.Jar }
 
 // Error is an error answer of the server: its HTTP status and Better Auth's code and message.
@@ -127,10 +133,20 @@ type Response struct {
 	Body   []byte
 }
 
+// CallOption changes one request that Do sends, after its own headers are set.
+type CallOption func(*http.Request)
+
+// WithBearer sends token as "Authorization: Bearer <token>" (Better Auth's bearer plugin).
+func WithBearer(token string) CallOption {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
 // Do sends a request to path (relative to the API base, "/get-session") with body encoded as
 // JSON (nil: no body) and decodes a 2xx JSON answer into out (nil: ignored). Answers of 400 and
-// above become *Error. Plugins' endpoints are reached this way.
-func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*Response, error) {
+// above become *Error: Better Auth's {"code","message"}, or RFC 6749's {"error",
+// "error_description"} (the device flow's) as Code and Message. Plugins' endpoints are reached
+// this way.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any, opts ...CallOption) (*Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -150,6 +166,9 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*R
 	if c.origin != "" {
 		req.Header.Set("Origin", c.origin)
 	}
+	for _, o := range opts {
+		o(req)
+	}
 	res, err := c.hc.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("client: %s %s: %w", method, path, err)
@@ -165,9 +184,14 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) (*R
 		var eb struct {
 			Message string `json:"message"`
 			Code    string `json:"code"`
+			Err     string `json:"error"`
+			Desc    string `json:"error_description"`
 		}
 		if json.Unmarshal(data, &eb) == nil {
 			e.Code, e.Message = eb.Code, eb.Message
+			if e.Code == "" && e.Message == "" {
+				e.Code, e.Message = eb.Err, eb.Desc
+			}
 		}
 		return resp, e
 	}

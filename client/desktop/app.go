@@ -1,7 +1,6 @@
 package desktop
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,12 +9,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/kragauth/krag/client"
 )
 
 // Defaults of Config.
@@ -67,8 +67,7 @@ type Config struct {
 type App struct {
 	cfg  Config
 	base *url.URL
-	api  string
-	hc   *http.Client
+	c    *client.Client
 
 	mu       sync.Mutex
 	attempts map[string]*Attempt // by state
@@ -104,8 +103,16 @@ func New(c Config) (*App, error) {
 	if c.OpenBrowser == nil {
 		c.OpenBrowser = OpenBrowser
 	}
-	return &App{cfg: c, base: base, api: base.String() + "/" + strings.Trim(c.BasePath, "/"), hc: c.HTTPClient,
-		attempts: map[string]*Attempt{}}, nil
+	origin := ""
+	if c.Scheme != "" {
+		origin = c.Scheme + ":/" // as Better Auth's Electron client
+	}
+	api, err := client.New(base.String()+"/"+strings.Trim(c.BasePath, "/"),
+		client.Options{HTTPClient: c.HTTPClient, Origin: origin, NoCookies: true})
+	if err != nil {
+		return nil, fmt.Errorf("desktop: %w", err)
+	}
+	return &App{cfg: c, base: base, c: api, attempts: map[string]*Attempt{}}, nil
 }
 
 // OpenInBrowser opens url with Config.OpenBrowser.
@@ -361,80 +368,22 @@ func (a *App) Do(ctx context.Context, method, path string, body, out any) error 
 	return err
 }
 
-// HTTPError is an API answer of 400 or above.
-type HTTPError struct {
-	Status  int
-	Code    string // Better Auth's error code, "" when none
-	Message string
-}
+// HTTPError is an API answer of 400 or above: its status, and Better Auth's code and
+// message (or RFC 6749's error and error_description).
+type HTTPError = client.Error
 
-// Error returns the server's message with the status.
-func (e *HTTPError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = http.StatusText(e.Status)
-	}
-	if e.Code != "" {
-		return fmt.Sprintf("%s (%d %s)", msg, e.Status, e.Code)
-	}
-	return fmt.Sprintf("%s (%d)", msg, e.Status)
-}
-
-// call sends one API request, with token as bearer when not empty.
+// call sends one API request, with token as bearer when not empty, and returns the answer's
+// headers.
 func (a *App) call(ctx context.Context, method, path, token string, body, out any) (http.Header, error) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, fmt.Errorf("encode %s: %w", path, err)
-		}
-		rd = bytes.NewReader(b)
+	var opts []client.CallOption
+	if token != "" {
+		opts = append(opts, client.WithBearer(token))
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.api+path, rd)
-	if err != nil {
+	res, err := a.c.Do(ctx, method, path, body, out, opts...)
+	if res == nil {
 		return nil, err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	if a.cfg.Scheme != "" {
-		req.Header.Set("Origin", a.cfg.Scheme+":/") // as Better Auth's Electron client
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := a.hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("reach %s: %w", a.base.Host, err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if res.StatusCode >= 400 {
-		e := &HTTPError{Status: res.StatusCode}
-		var eb struct {
-			Message string `json:"message"`
-			Code    string `json:"code"`
-			Err     string `json:"error"` // RFC 6749 §5.2 answers (the device flow)
-			Desc    string `json:"error_description"`
-		}
-		if json.Unmarshal(data, &eb) == nil {
-			e.Code, e.Message = eb.Code, eb.Message
-			if e.Code == "" {
-				e.Code, e.Message = eb.Err, eb.Desc
-			}
-		}
-		return res.Header, e
-	}
-	if out != nil && len(bytes.TrimSpace(data)) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			return res.Header, fmt.Errorf("decode %s: %w", path, err)
-		}
-	}
-	return res.Header, nil
+	return res.Header, err
 }
 
 // random returns n random bytes in base64url without padding.
